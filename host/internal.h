@@ -1,0 +1,119 @@
+/*
+ * Internal interfaces between the parts of libgkdc. Never installed and never
+ * included by a plugin.
+ *
+ * The host is a process-wide singleton: one config, one registry, one CoAP
+ * context, driven by one thread.
+ */
+#ifndef GKDC_HOST_INTERNAL_H
+#define GKDC_HOST_INTERNAL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include <gkdc/plugin.h>
+#include <gkdc/host.h>
+
+/* ---- logging (log.c) ---- */
+
+/* Opens the log sink: "stderr" or "syslog"; `level` is the maximum level
+ * printed (GKDC_LOG_*). Returns 1, or 0 for an unknown sink. */
+int gkdc_log_open(const char *sink, int level);
+void gkdc_log_close(void);
+int gkdc_log_enabled(int level);
+/* Logs one line; `who` is "host", "coap" or a plugin name. */
+void gkdc_log(int level, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void gkdc_vlog(int level, const char *who, const char *fmt, va_list ap);
+
+#define GKDC_ERR(...) gkdc_log(GKDC_LOG_ERR, "host", __VA_ARGS__)
+#define GKDC_WARN(...) gkdc_log(GKDC_LOG_WARNING, "host", __VA_ARGS__)
+#define GKDC_INFO(...) gkdc_log(GKDC_LOG_INFO, "host", __VA_ARGS__)
+#define GKDC_DEBUG(...) gkdc_log(GKDC_LOG_DEBUG, "host", __VA_ARGS__)
+
+/* ---- configuration (config.c, libconfig) ---- */
+
+/* Loads a config file, or the embedded default when `path` is NULL.
+ * Returns 1, or 0 after logging the file, line and parser message. */
+int gkdc_config_load(const char *path);
+/* Loads a config from a string (tests). */
+int gkdc_config_load_string(const char *text);
+void gkdc_config_free(void);
+const gkdc_cfg *gkdc_config_root(void);
+/* The embedded default config text. */
+const char *gkdc_config_default_text(void);
+
+/* ---- plugins (loader.c) and the registry (registry.c) ---- */
+
+struct gkdc_plugin {
+  char *file;                         /* path of the .so */
+  void *dl;                           /* dlopen handle */
+  const struct gkdc_plugin_desc *desc;
+  void *state;                        /* what init returned */
+  int initialized;
+  const gkdc_cfg *cfg;                /* its config section, or NULL */
+  struct gkdc_plugin *next;
+};
+
+/*
+ * Loads one plugin file, checks its descriptor (entry point present, ABI
+ * major, build signature, kind, unique name) and adds it to the registry
+ * without calling init. On refusal it logs one line naming the file and the
+ * reason and returns 0.
+ */
+int gkdc_plugin_load(const char *file, gkdc_plugin **out);
+/* Loads "<dir>/<name>.so". */
+int gkdc_plugin_load_named(const char *dir, const char *name, gkdc_plugin **out);
+/* Calls init on every loaded plugin in load order (alg and store first). */
+int gkdc_plugins_init_all(void);
+/* Calls fini in reverse order, then dlclose unless GKDC_NO_DLCLOSE is set. */
+void gkdc_plugins_unload_all(void);
+/* Iterates the loaded plugins in load order. */
+gkdc_plugin *gkdc_plugins_first(void);
+
+/* Registry lookups behind the host API (registry.c). */
+int gkdc_registry_add(gkdc_plugin *p);
+void gkdc_registry_clear(void);
+int gkdc_registry_find_alg(int32_t cose_alg, struct gkdc_provider *out);
+int gkdc_registry_find_hkdf(int32_t cose_hash_alg, struct gkdc_provider *out);
+int gkdc_registry_find_credfmt(int64_t label, struct gkdc_provider *out);
+int gkdc_registry_find_pop(const char *name, struct gkdc_provider *out);
+int gkdc_registry_find_profile(const char *ace_profile, struct gkdc_provider *out);
+int gkdc_registry_get_single(uint32_t kind, struct gkdc_provider *out);
+
+/* The host API table handed to plugins (host_api.c). */
+const struct gkdc_host_api *gkdc_host_api(void);
+
+/* ---- CoAP glue (coap_*.c, router.c, timer.c) ---- */
+
+/*
+ * Creates the libcoap context and the endpoints listed under `listen` in
+ * the config (UDP, and DTLS when built with it). Returns 1 or 0.
+ */
+int gkdc_coap_start(const gkdc_cfg *root);
+/* Runs the event loop until *stop becomes non-zero. Returns 1 or 0. */
+int gkdc_coap_run(volatile sig_atomic_t *stop);
+/* Closes sessions, endpoints and the context; safe to call twice. */
+void gkdc_coap_stop(void);
+/* Writes the bound endpoints ("coap://127.0.0.1:5683") one per line. */
+void gkdc_coap_log_endpoints(void);
+
+int gkdc_router_add(gkdc_plugin *owner, const struct gkdc_route *route);
+int gkdc_router_remove(gkdc_plugin *owner, const char *path);
+/* Removes every route of a plugin (before its fini). */
+void gkdc_router_remove_owner(gkdc_plugin *owner);
+/* Dispatches a plain request to its handler; fills resp (4.04, 4.05 ...). */
+int gkdc_router_dispatch(const struct gkdc_request *req, struct gkdc_response *resp);
+
+gkdc_deferred *gkdc_coap_defer(const struct gkdc_request *req);
+void gkdc_coap_respond(gkdc_deferred *d, struct gkdc_response *resp);
+void gkdc_coap_notify(gkdc_plugin *self, const char *path);
+
+uint64_t gkdc_timer_add(gkdc_plugin *owner, uint64_t delay_ms, int repeat,
+                        gkdc_timer_fn fn, void *arg);
+void gkdc_timer_cancel(uint64_t id);
+/* Cancels every timer of a plugin (before its fini). */
+void gkdc_timer_cancel_owner(gkdc_plugin *owner);
+
+#endif /* GKDC_HOST_INTERNAL_H */
