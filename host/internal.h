@@ -26,6 +26,21 @@ int gkdc_log_enabled(int level);
 void gkdc_log(int level, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void gkdc_vlog(int level, const char *who, const char *fmt, va_list ap);
+/* Changes the maximum level printed without changing the sink. */
+void gkdc_log_set_level(int level);
+/* Maps "error", "warning", "notice", "info", "debug" to GKDC_LOG_*;
+ * returns 1, or 0 for another name. */
+int gkdc_log_level_from_name(const char *name, int *level);
+/* Returns the name of a level ("error" ...). */
+const char *gkdc_log_level_name(int level);
+/*
+ * A log hook receives every line that passes the level filter, after
+ * formatting and with control characters replaced, in addition to the sink.
+ * For tests; NULL removes it.
+ */
+typedef void (*gkdc_log_hook_fn)(void *arg, int level, const char *who,
+                                 const char *msg);
+void gkdc_log_set_hook(gkdc_log_hook_fn fn, void *arg);
 
 #define GKDC_ERR(...) gkdc_log(GKDC_LOG_ERR, "host", __VA_ARGS__)
 #define GKDC_WARN(...) gkdc_log(GKDC_LOG_WARNING, "host", __VA_ARGS__)
@@ -43,6 +58,13 @@ void gkdc_config_free(void);
 const gkdc_cfg *gkdc_config_root(void);
 /* The embedded default config text. */
 const char *gkdc_config_default_text(void);
+/* Opens the log sink and level that the loaded config's `log` group names
+ * (defaults: stderr, info). Returns 1 or 0. */
+int gkdc_config_open_log(void);
+/* The config's `state_dir`, "." when it has none. */
+const char *gkdc_config_state_dir(void);
+/* The section `plugin_config.<name>` of the loaded config, or NULL. */
+const gkdc_cfg *gkdc_config_plugin_section(const char *name);
 
 /* ---- plugins (loader.c) and the registry (registry.c) ---- */
 
@@ -65,6 +87,14 @@ struct gkdc_plugin {
 int gkdc_plugin_load(const char *file, gkdc_plugin **out);
 /* Loads "<dir>/<name>.so". */
 int gkdc_plugin_load_named(const char *dir, const char *name, gkdc_plugin **out);
+/*
+ * Loads every plugin that the loaded config's `plugins` list names, searching
+ * `plugin_dir` (or $GKDC_PLUGIN_PATH, or GKDC_PLUGINDIR), attaches each
+ * plugin's `plugin_config.<name>` section, and checks that every section
+ * names a loaded plugin. Does not call init. Returns 1, or 0 after logging
+ * when any plugin is rejected or missing.
+ */
+int gkdc_plugins_load_config(void);
 /* Calls init on every loaded plugin in load order (alg and store first). */
 int gkdc_plugins_init_all(void);
 /* Calls fini in reverse order, then dlclose unless GKDC_NO_DLCLOSE is set. */

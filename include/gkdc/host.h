@@ -205,7 +205,7 @@ struct gkdc_host_api {
   void (*vlog)(gkdc_plugin *self, int level, const char *fmt, va_list ap);
   int (*log_enabled)(int level);
 
-  /* The plugin's own config section ("plugins.<name>" in the config file);
+  /* The plugin's own config section ("plugin_config.<name>" in the config file);
    * NULL when there is none. get0: borrowed, valid until fini. */
   const gkdc_cfg *(*config_get0)(gkdc_plugin *self);
   /* The whole config file's root node. */
