@@ -1,0 +1,339 @@
+/*
+ * gkdc plugin SDK: the appprofile plugin kind (an application profile of
+ * RFC 9594, e.g. the OSCORE Group Manager profile).
+ *
+ * The kdc plugin runs the RFC 9594 interface and asks the appprofile for
+ * everything the profile defines: the scope format and roles, which
+ * methods each kind of requester may use, the group's algorithms and
+ * credential format, node identifiers (OSCORE Sender IDs), the `key`
+ * object, extra response parameters, the Token Transfer additions, and the
+ * profile's own resources.
+ *
+ * State: the appprofile keeps its per-group state (for OSCORE: Gid, Master
+ * Secret and Salt, Sender IDs used since the Gid was set, stale Sender ID
+ * sets) as an opaque byte string that the KDC stores. Every operation that
+ * changes the state receives the current one in gkdc_ap_group.state and
+ * returns the new one in a gkdc_ap_state_out; the KDC commits it to the
+ * store before it sends the response that reveals the change, and drops it
+ * when the operation fails. An operation never keeps state of its own
+ * across calls.
+ *
+ * Operations return 1 on success and 0 on failure. Where a `fail` pointer
+ * is passed and is not NULL, a failing operation fills it with the CoAP
+ * response the KDC sends.
+ */
+#ifndef GKDC_APPPROFILE_H
+#define GKDC_APPPROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gkdc/plugin.h>
+#include <gkdc/host.h>
+#include <gkdc/credfmt.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Numbers of the OSCORE profile (draft-ietf-ace-key-groupcomm-oscore-21).
+ * IANA registered all of them in March 2026 with the values the draft
+ * suggests; the draft is not yet a published RFC, so re-check on
+ * publication.
+ */
+#define GKDC_OSC_GROUPCOMM_PROFILE 1 /* ace_groupcomm_profile coap_group_oscore_app */
+#define GKDC_OSC_GKTY 1              /* Group_OSCORE_Input_Material object */
+#define GKDC_OSC_RT "core.osc.gm"    /* rt= of group-membership resources */
+
+/* Group OSCORE Roles as Tperm bits (role n is bit 2^n; bit 0 is reserved). */
+#define GKDC_OSC_ROLE_REQUESTER 0x02
+#define GKDC_OSC_ROLE_RESPONDER 0x04
+#define GKDC_OSC_ROLE_MONITOR 0x08
+#define GKDC_OSC_ROLE_VERIFIER 0x10
+
+/* ACE Groupcomm Parameters added by the profile. */
+#define GKDC_OSC_GROUP_SENDERID 21  /* Key Renewal Response, top level */
+#define GKDC_OSC_ECDH_INFO 31
+#define GKDC_OSC_KDC_DH_CREDS 32
+#define GKDC_OSC_SIGN_ENC_KEY 33
+#define GKDC_OSC_STALE_NODE_IDS 34
+
+/* OAuth Parameters CBOR Mappings added by the profile (/authz-info). The
+ * Java implementation uses 92 and 93 instead; see the compatibility switch
+ * of the group-oscore plugin. */
+#define GKDC_OSC_OAUTH_ECDH_INFO 47
+#define GKDC_OSC_OAUTH_KDC_DH_CREDS 48
+
+/* Labels inside Group_OSCORE_Input_Material (`key`). */
+#define GKDC_OSC_KEY_MS 2
+#define GKDC_OSC_KEY_HKDF 3
+#define GKDC_OSC_KEY_ALG 4
+#define GKDC_OSC_KEY_SALT 5
+#define GKDC_OSC_KEY_CONTEXT_ID 6
+#define GKDC_OSC_KEY_GROUP_SENDERID 7
+#define GKDC_OSC_KEY_CRED_FMT 8
+#define GKDC_OSC_KEY_GP_ENC_ALG 9
+#define GKDC_OSC_KEY_SIGN_ALG 10
+#define GKDC_OSC_KEY_SIGN_PARAMS 11
+#define GKDC_OSC_KEY_ECDH_ALG 12
+#define GKDC_OSC_KEY_ECDH_PARAMS 13
+
+/* ACE Groupcomm Errors added by the profile. */
+#define GKDC_OSC_ERR_NO_SIGNATURES 7     /* signatures not used in the group */
+#define GKDC_OSC_ERR_ONLY_VERIFIERS 8    /* operation permitted only to signature verifiers */
+#define GKDC_OSC_ERR_GROUP_INACTIVE 9    /* group currently not active */
+
+/* Resources of a group, for access checks and dispatch. */
+enum gkdc_ap_resource {
+  GKDC_AP_RES_ROOT = 1,       /* /ace-group */
+  GKDC_AP_RES_GROUP = 2,      /* /ace-group/GROUPNAME */
+  GKDC_AP_RES_CREDS = 3,      /* .../creds */
+  GKDC_AP_RES_KDC_CRED = 4,   /* .../kdc-cred */
+  GKDC_AP_RES_POLICIES = 5,   /* .../policies */
+  GKDC_AP_RES_NUM = 6,        /* .../num */
+  GKDC_AP_RES_NODE = 7,       /* .../nodes/NODENAME */
+  GKDC_AP_RES_NODE_CRED = 8,  /* .../nodes/NODENAME/cred */
+  GKDC_AP_RES_PROFILE = 100,  /* first value of the profile's own resources */
+};
+
+/* Messages that carry `key` and the extra parameters. */
+enum gkdc_ap_context {
+  GKDC_AP_CTX_JOIN = 1,       /* Join Response */
+  GKDC_AP_CTX_GROUP_GET = 2,  /* GET /ace-group/GROUPNAME */
+  GKDC_AP_CTX_NODE_GET = 3,   /* GET .../nodes/NODENAME */
+  GKDC_AP_CTX_NODE_RENEW = 4, /* POST .../nodes/NODENAME (Key Renewal) */
+  GKDC_AP_CTX_REKEY = 5,      /* Point-to-Point rekeying message */
+  GKDC_AP_CTX_VERIF = 6,      /* data for non-member signature verifiers */
+};
+
+/* The group modes of a group. */
+#define GKDC_AP_MODE_GROUP 0x1    /* group mode (signatures) in use */
+#define GKDC_AP_MODE_PAIRWISE 0x2 /* pairwise mode (ECDH) in use */
+
+/* The answer a failed check turns into. */
+struct gkdc_ap_fail {
+  uint8_t code;     /* GKDC_CODE(); 4.00, 4.03, 5.03, ... */
+  int error_id;     /* ACE Groupcomm error id, or -1 for none */
+  const char *detail; /* static text for the problem details' detail, or NULL */
+};
+
+/* A read-only view of a group, filled by the KDC. */
+struct gkdc_ap_group {
+  uint32_t size;
+  const char *name;          /* group name == GROUPNAME */
+  int64_t num;               /* current version of the keying material */
+  int status;                /* enum gkdc_group_status of <gkdc/kdc.h> */
+  struct gkdc_bytes config;  /* configuration map accepted by config_check */
+  struct gkdc_bytes state;   /* the appprofile's state from the last commit */
+  int64_t exp;               /* expiration of the keying material, Unix s */
+};
+
+/* A member as the KDC knows it. */
+struct gkdc_ap_member {
+  uint32_t size;
+  const char *node_name;
+  uint64_t roles;                     /* granted in the latest Join (Tperm) */
+  struct gkdc_bytes node_id;          /* node identifier (Sender ID), empty if none */
+  const struct gkdc_cred_info *cred;  /* its credential, NULL if none */
+};
+
+/* New appprofile state, allocated by the appprofile and released with its
+ * state_free once the KDC stored it. */
+struct gkdc_ap_state_out {
+  uint8_t *ptr;
+  size_t len;
+};
+
+/* The cryptographic settings of a group, from its configuration. */
+struct gkdc_ap_group_crypto {
+  uint32_t size;
+  uint32_t modes;          /* GKDC_AP_MODE_* */
+  int64_t cred_fmt;        /* COSE Header Parameter label */
+  int32_t sign_alg;        /* 0 when the group mode is not used */
+  int32_t sign_kty;
+  int32_t sign_curve;
+  int32_t ecdh_alg;        /* 0 when the pairwise mode is not used */
+  int32_t ecdh_kty;
+  int32_t ecdh_curve;
+  const char *pop_method;  /* "sign", or "dh-mac" for pairwise-only groups */
+  uint32_t pop_flags;      /* GKDC_POP_F_* for this group's peers */
+};
+
+/* A request context for an access check. */
+struct gkdc_ap_access {
+  uint32_t size;
+  const struct gkdc_ap_group *group; /* NULL for the root resource */
+  int resource;                      /* enum gkdc_ap_resource or a profile value */
+  uint32_t method;                   /* enum gkdc_method */
+  int has_grant;                     /* the token grants roles in this group */
+  uint64_t granted_roles;            /* the token's Tperm for this group */
+  const struct gkdc_ap_member *member; /* the requester's membership, or NULL */
+  int own_node;                      /* NODENAME is the requester's own */
+};
+
+/* A profile resource below /ace-group/GROUPNAME. */
+struct gkdc_ap_resource_def {
+  int id;              /* GKDC_AP_RES_PROFILE + n */
+  const char *path;    /* segment, e.g. "verif-data" */
+  uint32_t methods;    /* OR of GKDC_METHOD_BIT() */
+  int observable;      /* 1 when the KDC keeps observers on it */
+};
+
+/*
+ * The appprofile operation table. `st` is the state the plugin's init
+ * returned.
+ */
+struct gkdc_appprofile_ops {
+  uint32_t size;
+
+  /* ace_groupcomm_profile value (GKDC_OSC_GROUPCOMM_PROFILE). */
+  int64_t groupcomm_profile;
+  /* Profile name for logs, e.g. "coap_group_oscore_app". */
+  const char *name;
+  /* gkty value of the `key` object (GKDC_OSC_GKTY). */
+  int64_t gkty;
+  /* Link-format attributes of the group-membership resources, e.g.
+   * "rt=\"core.osc.gm\";if=\"ace.group\";ct=261". */
+  const char *group_link_attrs;
+  /* The profile's own resources, `resource_count` entries. */
+  const struct gkdc_ap_resource_def *resources;
+  size_t resource_count;
+
+  /* Releases a state from any operation below. Takes NULL pointers. */
+  void (*state_free)(void *st, struct gkdc_ap_state_out *state);
+
+  /*
+   * Finds the roles granted for group `name` in a token's scope claim
+   * (`scope`, the encoded claim, possibly tagged as extended scope).
+   * Returns 1 and fills *roles when the group is in the scope, 0 when it is
+   * not or the scope is malformed (then `fail` says which).
+   */
+  int (*scope_roles)(void *st, struct gkdc_bytes scope, const char *name,
+                     uint64_t *roles, struct gkdc_ap_fail *fail);
+
+  /*
+   * Parses the `scope` of a Join Request (one encoded scope entry): the
+   * group name it names must be `name`, and the requested role set must be
+   * one a node may join with. Fills *roles.
+   */
+  int (*join_scope_parse)(void *st, struct gkdc_bytes scope_entry,
+                          const char *name, uint64_t *roles,
+                          struct gkdc_ap_fail *fail);
+
+  /* Returns 1 when roles `roles` send messages and so need a credential. */
+  int (*roles_need_cred)(void *st, uint64_t roles);
+
+  /*
+   * Decides whether the request in `access` is permitted (RFC 9594 section
+   * 4.1.2 plus the profile's table of methods per requester type). Returns
+   * 1 to proceed, or 0 with `fail` set.
+   */
+  int (*access_check)(void *st, const struct gkdc_ap_access *access,
+                      struct gkdc_ap_fail *fail);
+
+  /* Validates a group configuration map; `fail` says what is wrong. */
+  int (*config_check)(void *st, const uint8_t *config, size_t config_len,
+                      struct gkdc_ap_fail *fail);
+
+  /* Reads a group's cryptographic settings from its configuration. */
+  int (*group_crypto_get)(void *st, const struct gkdc_ap_group *group,
+                          struct gkdc_ap_group_crypto *out);
+
+  /*
+   * Creates the first keying material of a new group (the group view has
+   * an empty state) and returns the initial version through *num.
+   */
+  int (*group_init)(void *st, const struct gkdc_ap_group *group, int64_t *num,
+                    struct gkdc_ap_state_out *out);
+
+  /*
+   * Produces the next keying material for a rekey: for OSCORE a new Gid and
+   * Master Secret, with the remaining members' Sender IDs kept and the
+   * stale sets rotated. The KDC increments `num`.
+   */
+  int (*group_rekey)(void *st, const struct gkdc_ap_group *group,
+                     struct gkdc_ap_state_out *out);
+
+  /*
+   * Admits a joining node with `roles`: allocates its node identifier
+   * (OSCORE: a Sender ID never used since the current Gid was set; none
+   * for monitors) into `node_id` (`*node_id_len` holds the capacity). A
+   * re-joining member (`previous` not NULL) gets a new one, and the old one
+   * becomes stale. No free identifier: fails with 5.03 and error 4.
+   */
+  int (*member_join)(void *st, const struct gkdc_ap_group *group,
+                     const struct gkdc_ap_member *previous, uint64_t roles,
+                     uint8_t *node_id, size_t *node_id_len,
+                     struct gkdc_ap_state_out *out, struct gkdc_ap_fail *fail);
+
+  /* Records that `member` left or was evicted (its identifier becomes
+   * stale and is not reused until the next rekey). */
+  int (*member_leave)(void *st, const struct gkdc_ap_group *group,
+                      const struct gkdc_ap_member *member,
+                      struct gkdc_ap_state_out *out);
+
+  /*
+   * Key Renewal (POST .../nodes/NODENAME): allocates a new node identifier
+   * for `member` as member_join does for a re-join.
+   */
+  int (*member_renew)(void *st, const struct gkdc_ap_group *group,
+                      const struct gkdc_ap_member *member, uint8_t *node_id,
+                      size_t *node_id_len, struct gkdc_ap_state_out *out,
+                      struct gkdc_ap_fail *fail);
+
+  /*
+   * Checks that a member's credential fits the group beyond what the
+   * credfmt and the key algorithm decide (OSCORE: an Ed25519 key with
+   * y = 1 or -1 cannot be mapped to X25519 for the pairwise mode).
+   */
+  int (*cred_check)(void *st, const struct gkdc_ap_group *group,
+                    const struct gkdc_cred_info *cred,
+                    struct gkdc_ap_fail *fail);
+
+  /*
+   * Writes the encoded `key` value for `context` (enum gkdc_ap_context);
+   * `member` is the recipient, NULL for messages to non-members.
+   * `*out_len` holds the capacity on input.
+   */
+  int (*key_write)(void *st, const struct gkdc_ap_group *group, int context,
+                   const struct gkdc_ap_member *member, uint8_t *out,
+                   size_t *out_len);
+
+  /*
+   * Writes the profile's top-level parameters for `context` as encoded CBOR
+   * key/value pairs in ascending key order (OSCORE: group_senderId on Key
+   * Renewal, stale_node_ids in rekeying messages, sign_enc_key for
+   * verifiers), and their number in *entry_count.
+   */
+  int (*extra_write)(void *st, const struct gkdc_ap_group *group, int context,
+                     const struct gkdc_ap_member *member, uint8_t *out,
+                     size_t *out_len, size_t *entry_count);
+
+  /*
+   * Token Transfer additions (OSCORE: ecdh_info, kdc_dh_creds), asked for
+   * in `request_map` and written as pairs like extra_write. `groups` are
+   * the groups of the token's scope the KDC serves.
+   */
+  int (*token_transfer_write)(void *st, const uint8_t *request_map,
+                              size_t request_map_len,
+                              const struct gkdc_ap_group *const *groups,
+                              size_t group_count, uint8_t *out,
+                              size_t *out_len, size_t *entry_count);
+
+  /*
+   * Answers a request to one of the profile's resources (`resource` from
+   * `resources`, after access_check). Fills `resp`; may return new state.
+   */
+  int (*resource_handle)(void *st, const struct gkdc_ap_group *group,
+                         int resource, const struct gkdc_ap_member *member,
+                         const struct gkdc_request *req,
+                         struct gkdc_response *resp,
+                         struct gkdc_ap_state_out *out);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GKDC_APPPROFILE_H */
