@@ -9,14 +9,13 @@
  * object, extra response parameters, the Token Transfer additions, and the
  * profile's own resources.
  *
- * State: the appprofile keeps its per-group state (for OSCORE: Gid, Master
- * Secret and Salt, Sender IDs used since the Gid was set, stale Sender ID
- * sets) as an opaque byte string that the KDC stores. Every operation that
- * changes the state receives the current one in gkdc_ap_group.state and
- * returns the new one in a gkdc_ap_state_out; the KDC commits it to the
- * store before it sends the response that reveals the change, and drops it
- * when the operation fails. An operation never keeps state of its own
- * across calls.
+ * State: group keying material, Sender IDs and stale Sender ID sets live in
+ * the store plugin (<gkdc/store.h>), which the appprofile reaches through
+ * host->get_store(). The KDC opens a store transaction (begin) before it
+ * calls an operation that changes state and commits it before it sends the
+ * response that reveals the change, or rolls it back when anything fails;
+ * the appprofile never calls begin, commit or rollback itself and keeps no
+ * group state of its own across calls.
  *
  * Operations return 1 on success and 0 on failure. Where a `fail` pointer
  * is passed and is not NULL, a failing operation fills it with the CoAP
@@ -31,6 +30,7 @@
 #include <gkdc/plugin.h>
 #include <gkdc/host.h>
 #include <gkdc/credfmt.h>
+#include <gkdc/store.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -118,31 +118,12 @@ struct gkdc_ap_fail {
   const char *detail; /* static text for the problem details' detail, or NULL */
 };
 
-/* A read-only view of a group, filled by the KDC. */
-struct gkdc_ap_group {
-  uint32_t size;
-  const char *name;          /* group name == GROUPNAME */
-  int64_t num;               /* current version of the keying material */
-  int status;                /* enum gkdc_group_status of <gkdc/kdc.h> */
-  struct gkdc_bytes config;  /* configuration map accepted by config_check */
-  struct gkdc_bytes state;   /* the appprofile's state from the last commit */
-  int64_t exp;               /* expiration of the keying material, Unix s */
-};
-
-/* A member as the KDC knows it. */
+/* A member as the KDC knows it: its store record and its parsed
+ * credential (NULL for a member without one). */
 struct gkdc_ap_member {
   uint32_t size;
-  const char *node_name;
-  uint64_t roles;                     /* granted in the latest Join (Tperm) */
-  struct gkdc_bytes node_id;          /* node identifier (Sender ID), empty if none */
-  const struct gkdc_cred_info *cred;  /* its credential, NULL if none */
-};
-
-/* New appprofile state, allocated by the appprofile and released with its
- * state_free once the KDC stored it. */
-struct gkdc_ap_state_out {
-  uint8_t *ptr;
-  size_t len;
+  const struct gkdc_store_member *rec;
+  const struct gkdc_cred_info *cred;
 };
 
 /* The cryptographic settings of a group, from its configuration. */
@@ -163,7 +144,7 @@ struct gkdc_ap_group_crypto {
 /* A request context for an access check. */
 struct gkdc_ap_access {
   uint32_t size;
-  const struct gkdc_ap_group *group; /* NULL for the root resource */
+  const struct gkdc_store_group *group; /* NULL for the root resource */
   int resource;                      /* enum gkdc_ap_resource or a profile value */
   uint32_t method;                   /* enum gkdc_method */
   int has_grant;                     /* the token grants roles in this group */
@@ -200,9 +181,6 @@ struct gkdc_appprofile_ops {
   const struct gkdc_ap_resource_def *resources;
   size_t resource_count;
 
-  /* Releases a state from any operation below. Takes NULL pointers. */
-  void (*state_free)(void *st, struct gkdc_ap_state_out *state);
-
   /*
    * Finds the roles granted for group `name` in a token's scope claim
    * (`scope`, the encoded claim, possibly tagged as extended scope).
@@ -232,62 +210,66 @@ struct gkdc_appprofile_ops {
   int (*access_check)(void *st, const struct gkdc_ap_access *access,
                       struct gkdc_ap_fail *fail);
 
-  /* Validates a group configuration map; `fail` says what is wrong. */
-  int (*config_check)(void *st, const uint8_t *config, size_t config_len,
-                      struct gkdc_ap_fail *fail);
+  /*
+   * Validates a group configuration map and fills the settings of `out`
+   * (flags, algorithms, parameters, cred_fmt, max_stale_sets, config);
+   * views in `out` point into `config`. `fail` says what is wrong.
+   */
+  int (*config_parse)(void *st, const uint8_t *config, size_t config_len,
+                      struct gkdc_store_group *out, struct gkdc_ap_fail *fail);
 
-  /* Reads a group's cryptographic settings from its configuration. */
-  int (*group_crypto_get)(void *st, const struct gkdc_ap_group *group,
+  /* Reads a group's cryptographic settings from its store record. */
+  int (*group_crypto_get)(void *st, const struct gkdc_store_group *group,
                           struct gkdc_ap_group_crypto *out);
 
   /*
-   * Creates the first keying material of a new group (the group view has
-   * an empty state) and returns the initial version through *num.
+   * Creates group `settings->name` in the store with its first keying
+   * material (OSCORE: a fresh Gid never used before, Master Secret and
+   * Salt) and the profile's initial version. *version receives it.
    */
-  int (*group_init)(void *st, const struct gkdc_ap_group *group, int64_t *num,
-                    struct gkdc_ap_state_out *out);
+  int (*group_create)(void *st, const struct gkdc_store_group *settings,
+                      uint64_t *version);
 
   /*
-   * Produces the next keying material for a rekey: for OSCORE a new Gid and
-   * Master Secret, with the remaining members' Sender IDs kept and the
-   * stale sets rotated. The KDC increments `num`.
+   * Rekeys group `name` in the store: new keying material (OSCORE: new Gid
+   * and Master Secret; members keep their Sender IDs; stale sets rotate)
+   * expiring at `exp` (Unix seconds). *version receives the new version.
    */
-  int (*group_rekey)(void *st, const struct gkdc_ap_group *group,
-                     struct gkdc_ap_state_out *out);
+  int (*group_rekey)(void *st, const char *name, int64_t exp,
+                     uint64_t *version);
 
   /*
    * Admits a joining node with `roles`: allocates its node identifier
    * (OSCORE: a Sender ID never used since the current Gid was set; none
-   * for monitors) into `node_id` (`*node_id_len` holds the capacity). A
-   * re-joining member (`previous` not NULL) gets a new one, and the old one
-   * becomes stale. No free identifier: fails with 5.03 and error 4.
+   * for monitors) into `node_id` (`*node_id_len` holds the capacity, and
+   * receives 0 when the node gets none). A re-joining member (`previous`
+   * not NULL) gets a new one, and the old one becomes stale. When no
+   * identifier is free, fails with 5.03 and error 4.
    */
-  int (*member_join)(void *st, const struct gkdc_ap_group *group,
+  int (*member_join)(void *st, const struct gkdc_store_group *group,
                      const struct gkdc_ap_member *previous, uint64_t roles,
                      uint8_t *node_id, size_t *node_id_len,
-                     struct gkdc_ap_state_out *out, struct gkdc_ap_fail *fail);
+                     struct gkdc_ap_fail *fail);
 
-  /* Records that `member` left or was evicted (its identifier becomes
-   * stale and is not reused until the next rekey). */
-  int (*member_leave)(void *st, const struct gkdc_ap_group *group,
-                      const struct gkdc_ap_member *member,
-                      struct gkdc_ap_state_out *out);
+  /* Records that `member` left or was evicted: its identifier becomes
+   * stale and is not reused until the next rekey. */
+  int (*member_leave)(void *st, const struct gkdc_store_group *group,
+                      const struct gkdc_ap_member *member);
 
   /*
    * Key Renewal (POST .../nodes/NODENAME): allocates a new node identifier
    * for `member` as member_join does for a re-join.
    */
-  int (*member_renew)(void *st, const struct gkdc_ap_group *group,
+  int (*member_renew)(void *st, const struct gkdc_store_group *group,
                       const struct gkdc_ap_member *member, uint8_t *node_id,
-                      size_t *node_id_len, struct gkdc_ap_state_out *out,
-                      struct gkdc_ap_fail *fail);
+                      size_t *node_id_len, struct gkdc_ap_fail *fail);
 
   /*
    * Checks that a member's credential fits the group beyond what the
    * credfmt and the key algorithm decide (OSCORE: an Ed25519 key with
    * y = 1 or -1 cannot be mapped to X25519 for the pairwise mode).
    */
-  int (*cred_check)(void *st, const struct gkdc_ap_group *group,
+  int (*cred_check)(void *st, const struct gkdc_store_group *group,
                     const struct gkdc_cred_info *cred,
                     struct gkdc_ap_fail *fail);
 
@@ -296,7 +278,7 @@ struct gkdc_appprofile_ops {
    * `member` is the recipient, NULL for messages to non-members.
    * `*out_len` holds the capacity on input.
    */
-  int (*key_write)(void *st, const struct gkdc_ap_group *group, int context,
+  int (*key_write)(void *st, const struct gkdc_store_group *group, int context,
                    const struct gkdc_ap_member *member, uint8_t *out,
                    size_t *out_len);
 
@@ -306,30 +288,29 @@ struct gkdc_appprofile_ops {
    * Renewal, stale_node_ids in rekeying messages, sign_enc_key for
    * verifiers), and their number in *entry_count.
    */
-  int (*extra_write)(void *st, const struct gkdc_ap_group *group, int context,
-                     const struct gkdc_ap_member *member, uint8_t *out,
-                     size_t *out_len, size_t *entry_count);
+  int (*extra_write)(void *st, const struct gkdc_store_group *group,
+                     int context, const struct gkdc_ap_member *member,
+                     uint8_t *out, size_t *out_len, size_t *entry_count);
 
   /*
-   * Token Transfer additions (OSCORE: ecdh_info, kdc_dh_creds), asked for
+   * Token Transfer additions (OSCORE: ecdh_info, kdc_dh_creds), requested
    * in `request_map` and written as pairs like extra_write. `groups` are
-   * the groups of the token's scope the KDC serves.
+   * the groups of the token's scope that the KDC serves.
    */
   int (*token_transfer_write)(void *st, const uint8_t *request_map,
                               size_t request_map_len,
-                              const struct gkdc_ap_group *const *groups,
+                              const struct gkdc_store_group *const *groups,
                               size_t group_count, uint8_t *out,
                               size_t *out_len, size_t *entry_count);
 
   /*
-   * Answers a request to one of the profile's resources (`resource` from
-   * `resources`, after access_check). Fills `resp`; may return new state.
+   * Handles a request to one of the profile's resources (`resource` from
+   * `resources`, after access_check) and fills `resp`.
    */
-  int (*resource_handle)(void *st, const struct gkdc_ap_group *group,
+  int (*resource_handle)(void *st, const struct gkdc_store_group *group,
                          int resource, const struct gkdc_ap_member *member,
                          const struct gkdc_request *req,
-                         struct gkdc_response *resp,
-                         struct gkdc_ap_state_out *out);
+                         struct gkdc_response *resp);
 };
 
 #ifdef __cplusplus
