@@ -1,0 +1,132 @@
+/*
+ * hello: a minimal gkdc plugin built outside the gkdc source tree.
+ *
+ * It shows the whole contract of a plugin in one file: the descriptor, the
+ * entry point, init and fini, a call through the host API table guarded by
+ * GKDC_HAS_OP, and a CoAP resource. Build it against an installed SDK:
+ *
+ *   cc -shared -fPIC -Wl,--no-undefined -o hello.so hello-plugin.c \
+ *      $(pkg-config --cflags --libs gkdc-plugin)
+ *
+ * and name it in the config file of `gkdc serve`:
+ *
+ *   plugin_dir = "/path/to/the/directory/of/hello.so";
+ *   plugins = ( "alg-boringssl", "hello" );
+ *
+ * GET /hello then returns the text "hello from a plugin".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <gkdc/alg.h>
+#include <gkdc/host.h>
+#include <gkdc/plugin.h>
+
+/* Per-instance state that init allocates and fini releases. */
+struct hello_state {
+  const struct gkdc_host_api *host;
+  gkdc_plugin *self;
+  unsigned long requests;
+};
+
+static const char hello_text[] = "hello from a plugin";
+
+static int hello_get(void *arg, const struct gkdc_request *req,
+                     struct gkdc_response *resp) {
+  struct hello_state *st = arg;
+
+  st->requests++;
+  st->host->log(st->self, GKDC_LOG_INFO, "GET /hello from %s (request %lu)",
+                req->peer != NULL && req->peer->address != NULL
+                    ? req->peer->address
+                    : "an unknown peer",
+                st->requests);
+
+  /* Only a host that has these helpers links this plugin: they are
+   * functions of libgkdc, not members of the host API table. */
+  if (!gkdc_response_set(resp, GKDC_CODE(2, 5), 0 /* text/plain */,
+                         (const uint8_t *)hello_text, strlen(hello_text)))
+    resp->code = GKDC_CODE(5, 0);
+  return GKDC_HANDLED;
+}
+
+static int hello_init(gkdc_plugin *self, const struct gkdc_host_api *host,
+                      void **state_out) {
+  struct gkdc_route route;
+  struct hello_state *st;
+
+  /* A host of an older minor version may lack an operation; ask before
+   * calling. Logging has been there since ABI 1.0. */
+  if (!GKDC_HAS_OP(host, log) || !GKDC_HAS_OP(host, route_add))
+    return 0;
+
+  st = calloc(1, sizeof(*st));
+  if (st == NULL) {
+    host->log(self, GKDC_LOG_ERR, "out of memory");
+    return 0;
+  }
+  st->host = host;
+  st->self = self;
+
+  memset(&route, 0, sizeof(route));
+  route.size = sizeof(route);
+  route.path = "hello";
+  route.methods = GKDC_METHOD_BIT(GKDC_GET);
+  route.link_attrs = "rt=\"gkdc.hello\";ct=0";
+  route.handler = hello_get;
+  route.arg = st;
+  if (!host->route_add(self, &route)) {
+    host->log(self, GKDC_LOG_ERR, "cannot add the route /hello");
+    free(st);
+    return 0;
+  }
+
+  host->log(self, GKDC_LOG_INFO, "hello plugin ready (host ABI minor %u)",
+            (unsigned)host->abi_minor);
+  *state_out = st;
+  return 1;
+}
+
+static void hello_fini(void *state) {
+  /* The host removes the plugin's routes before it calls fini. */
+  free(state);
+}
+
+/*
+ * The plugin is registered as an alg plugin that provides no algorithm: every
+ * plugin needs a kind, and an empty alg table changes nothing in the host's
+ * registry.
+ */
+static const struct gkdc_alg_ops hello_ops = {
+    .size = sizeof(struct gkdc_alg_ops),
+    .algs = NULL,
+    .alg_count = 0,
+};
+
+/* The SDK test overrides this to build a plugin of another major version,
+ * which the host must reject before calling anything in it. */
+#ifndef HELLO_ABI_MAJOR
+#define HELLO_ABI_MAJOR GKDC_ABI_MAJOR
+#endif
+
+static const struct gkdc_plugin_desc hello_desc = {
+    .abi_major = HELLO_ABI_MAJOR,
+    /*
+     * The minor version this plugin needs. It is set to 0 on purpose, as if
+     * built against the first SDK of major 1: a plugin of an older minor
+     * version keeps loading in a newer host, because tables only grow at
+     * their end and the host checks `size` before it calls an operation.
+     * Normally write GKDC_ABI_MINOR here.
+     */
+    .abi_minor = 0,
+    .build_signature = GKDC_BUILD_SIGNATURE,
+    .kind = GKDC_PLUGIN_ALG,
+    .name = "hello",
+    .version = "1.0",
+    .description = "example plugin built out of tree: GET /hello",
+    .init = hello_init,
+    .fini = hello_fini,
+    .ops = &hello_ops,
+};
+
+GKDC_PLUGIN_DEFINE(hello_desc)
