@@ -14,7 +14,9 @@ gkdc_install_packages || exit 1
 gkdc_bootstrap || exit 1
 gkdc_build _build || exit 1
 
-GKDC_PLUGIN_PATH=$(gkdc_plugin_path _build)
+# The host finds a plugin NAME of the build tree as
+# _build/plugins/NAME/.libs/NAME.so.
+GKDC_PLUGIN_PATH=$(pwd)/_build/plugins
 export GKDC_PLUGIN_PATH
 seconds=${GKDC_RUN_SECONDS:-5}
 

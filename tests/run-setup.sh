@@ -69,15 +69,3 @@ gkdc_build() {
 gkdc_jobs() {
   nproc 2>/dev/null || echo 2
 }
-
-# gkdc_plugin_path DIR: prints the plugin module directories of the build
-# tree DIR joined with ':', the form GKDC_PLUGIN_PATH takes.
-gkdc_plugin_path() {
-  path=
-  for libs in "$1"/plugins/*/.libs; do
-    [ -d "$libs" ] || continue
-    libs=$(cd "$libs" && pwd)
-    path=${path:+$path:}$libs
-  done
-  printf '%s\n' "$path"
-}

@@ -8,9 +8,11 @@
  *   cc -shared -fPIC -Wl,--no-undefined -o hello.so hello-plugin.c \
  *      $(pkg-config --cflags --libs gkdc-plugin)
  *
- * and name it in the config file of `gkdc serve`:
+ * copy hello.so into `pkg-config --variable=plugindir gkdc-plugin`, or list
+ * its directory next to that one, and name it in the config file of
+ * `gkdc serve`:
  *
- *   plugin_dir = "/path/to/the/directory/of/hello.so";
+ *   plugin_dir = ( "/usr/local/lib/gkdc/plugins", "/path/to/hello/dir" );
  *   plugins = ( "alg-boringssl", "hello" );
  *
  * GET /hello then returns the text "hello from a plugin".
@@ -18,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gkdc/alg.h>
 #include <gkdc/host.h>
 #include <gkdc/plugin.h>
+#include <gkdc/pop.h>
 
 /* Per-instance state that init allocates and fini releases. */
 struct hello_state {
@@ -93,14 +95,37 @@ static void hello_fini(void *state) {
 }
 
 /*
- * The plugin is registered as an alg plugin that provides no algorithm: every
- * plugin needs a kind, and an empty alg table changes nothing in the host's
- * registry.
+ * Every plugin has a kind, and the host registers it under the key of that
+ * kind. This one is a pop plugin whose method "hello" no group selects
+ * (groups use "sign" or "dh-mac"), so loading it changes nothing else in the
+ * host. Its operations fail with GKDC_POP_ERR_UNSUPPORTED.
  */
-static const struct gkdc_alg_ops hello_ops = {
-    .size = sizeof(struct gkdc_alg_ops),
-    .algs = NULL,
-    .alg_count = 0,
+static int hello_pop_create(void *st, const struct gkdc_pop_params *params,
+                            const struct gkdc_pop_key *own,
+                            const struct gkdc_cred_info *peer,
+                            const uint8_t *input, size_t input_len,
+                            uint8_t *evidence, size_t *evidence_len, int *err) {
+  if (err != NULL)
+    *err = GKDC_POP_ERR_UNSUPPORTED;
+  return 0;
+}
+
+static int hello_pop_verify(void *st, const struct gkdc_pop_params *params,
+                            const struct gkdc_pop_key *own,
+                            const struct gkdc_cred_info *prover,
+                            const uint8_t *input, size_t input_len,
+                            const uint8_t *evidence, size_t evidence_len,
+                            int *err) {
+  if (err != NULL)
+    *err = GKDC_POP_ERR_UNSUPPORTED;
+  return 0;
+}
+
+static const struct gkdc_pop_ops hello_ops = {
+    .size = sizeof(struct gkdc_pop_ops),
+    .name = "hello",
+    .create = hello_pop_create,
+    .verify = hello_pop_verify,
 };
 
 /* The SDK test overrides this to build a plugin of another major version,
@@ -120,7 +145,7 @@ static const struct gkdc_plugin_desc hello_desc = {
      */
     .abi_minor = 0,
     .build_signature = GKDC_BUILD_SIGNATURE,
-    .kind = GKDC_PLUGIN_ALG,
+    .kind = GKDC_PLUGIN_POP,
     .name = "hello",
     .version = "1.0",
     .description = "example plugin built out of tree: GET /hello",

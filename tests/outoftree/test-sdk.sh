@@ -91,7 +91,7 @@ esac
 # ---- 3. build the example the way a third party would ----
 echo "== $plain_cc hello-plugin.c \$(pkg-config --cflags --libs gkdc-plugin)"
 # shellcheck disable=SC2086 # pc_flags is a list of words
-if ! "$plain_cc" -shared -fPIC -Wall -Wextra -Werror -Wl,--no-undefined \
+if ! "$plain_cc" -shared -fPIC -Wall -Werror -Wl,--no-undefined \
     -o "$plugindir/hello.so" "$srcdir/hello-plugin.c" $pc_flags; then
   fail "hello-plugin.c does not build against the installed SDK"
   exit 1
@@ -156,8 +156,8 @@ if wait_for_log "$work/serve.log" 'hello plugin ready' 15; then
 else
   fail "no 'hello plugin ready' line from gkdc serve"
 fi
-grep -Eiq 'load.*hello|hello.*load' "$work/serve.log" ||
-  fail "gkdc serve logged no line about loading hello"
+grep -q "plugin hello 1.0 (pop) loaded from $plugindir/hello.so" "$work/serve.log" ||
+  fail "gkdc serve logged no line 'plugin hello 1.0 (pop) loaded from $plugindir/hello.so'"
 
 # GET /hello over CoAP when the endpoint is known and coap-client exists.
 uri=$(grep -Eo 'coap://127\.0\.0\.1:[0-9]+' "$work/serve.log" | grep -v ':0$' | head -n 1)
@@ -193,8 +193,8 @@ status=$?
 cat "$work/major2.log"
 [ "$status" -ne 0 ] && [ "$status" -ne 124 ] ||
   fail "gkdc serve with an ABI major 2 plugin exited with $status"
-grep -Eiq 'abi' "$work/major2.log" ||
-  fail "the rejection of hello-major2.so does not mention the ABI"
+grep -q "hello-major2.so rejected: ABI major 2" "$work/major2.log" ||
+  fail "no line 'hello-major2.so rejected: ABI major 2' from gkdc serve"
 
 echo "test-sdk: $failures failure(s)"
 [ "$failures" -eq 0 ]
