@@ -102,6 +102,9 @@ void gkdc_plugins_unload_all(void);
 /* Iterates the loaded plugins in load order. */
 gkdc_plugin *gkdc_plugins_first(void);
 
+/* Returns "alg", "credfmt", ... for a kind, or NULL for an unknown one. */
+const char *gkdc_plugin_kind_name(uint32_t kind);
+
 /* Registry lookups behind the host API (registry.c). */
 int gkdc_registry_add(gkdc_plugin *p);
 void gkdc_registry_clear(void);
