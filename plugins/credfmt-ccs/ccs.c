@@ -269,7 +269,7 @@ static int ccs_init(gkdc_plugin *self, const struct gkdc_host_api *host,
     s->crypto = host->crypto_get0();
   if (s->crypto == NULL)
     ccs_log(s, GKDC_LOG_WARNING,
-            "no crypto adapter: P-256 credentials will be rejected");
+            "no crypto adapter: Ed25519 and P-256 credentials will be rejected");
   *state_out = s;
   return 1;
 }

@@ -60,7 +60,7 @@ int ccs_cose_key_decode(struct gkdc_cbor_dec *d, struct ccs_key *key, int *err);
 
 /*
  * Checks that `key`'s public key is a valid point, through the crypto
- * adapter `cx` for P-256. Returns 1, or 0 with *err set.
+ * adapter `cx` (Ed25519 and P-256). Returns 1, or 0 with *err set.
  */
 int ccs_key_check_point(const struct gkdc_crypto *cx, const struct ccs_key *key,
                         int *err);

@@ -95,23 +95,6 @@ static int32_t default_alg(int32_t curve)
   return 0;
 }
 
-/*
- * 1 when the 32-byte Ed25519 encoding has y < p = 2^255 - 19 (RFC 8032
- * section 5.1.3 rejects the others). The top bit is the sign of x.
- */
-static int ed25519_y_canonical(const uint8_t enc[32])
-{
-  int i;
-
-  if ((enc[31] & 0x7f) != 0x7f)
-    return 1;
-  for (i = 30; i >= 1; i--) {
-    if (enc[i] != 0xff)
-      return 1;
-  }
-  return enc[0] < 0xed;
-}
-
 /* Decodes kty, crv, x and y for an OKP key. */
 static int decode_okp(struct gkdc_cbor_dec *d, struct ccs_key *key, int *err)
 {
@@ -141,11 +124,6 @@ static int decode_okp(struct gkdc_cbor_dec *d, struct ccs_key *key, int *err)
   if (!read_coord(&v, key->pub, err))
     return 0;
   key->pub_len = COORD_LEN;
-
-  if (key->curve == GKDC_COSE_CRV_ED25519 && !ed25519_y_canonical(key->pub)) {
-    *err = GKDC_CRED_ERR_INVALID_KEY;
-    return 0;
-  }
   return 1;
 }
 
@@ -284,19 +262,29 @@ int ccs_key_check_point(const struct gkdc_crypto *cx, const struct ccs_key *key,
   uint8_t x[32];
   size_t x_len = sizeof(x);
 
-  if (key->curve != GKDC_COSE_CRV_P256)
-    return 1; /* NOTE: an Ed25519 point that does not decode is caught only
-               * when a signature (the PoP) is verified with it. */
+  /* Any 32 bytes are an X25519 public key (RFC 7748 section 5); a
+   * small-order one is caught when ECDH returns all zeros. */
+  if (key->curve == GKDC_COSE_CRV_X25519)
+    return 1;
   if (cx == NULL) {
     *err = GKDC_CRED_ERR_INTERNAL;
     return 0;
   }
-  if (!gkdc_crypto_ecdh(cx, GKDC_COSE_CRV_P256, one, sizeof(one), key->pub,
-                        key->pub_len, x, &x_len)) {
-    *err = GKDC_CRED_ERR_INVALID_KEY;
-    return 0;
+
+  /* The Ed25519 to X25519 map decodes the point as RFC 8032 section
+   * 5.1.3 does (y < p, x recoverable, sign bit consistent) and rejects
+   * y = 1 and y = -1, whose points have small order. */
+  if (key->curve == GKDC_COSE_CRV_ED25519) {
+    if (!gkdc_crypto_ed25519_pub_to_x25519(cx, key->pub, x)) {
+      *err = GKDC_CRED_ERR_INVALID_KEY;
+      return 0;
+    }
+    return 1;
   }
-  if (x_len != COORD_LEN || memcmp(x, key->pub + 1, COORD_LEN) != 0) {
+
+  if (!gkdc_crypto_ecdh(cx, GKDC_COSE_CRV_P256, one, sizeof(one), key->pub,
+                        key->pub_len, x, &x_len) ||
+      x_len != COORD_LEN || memcmp(x, key->pub + 1, COORD_LEN) != 0) {
     *err = GKDC_CRED_ERR_INVALID_KEY;
     return 0;
   }
