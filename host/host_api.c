@@ -130,6 +130,10 @@ static const struct gkdc_host_api host_api = {
     .now = api_now,
     .monotonic_ms = api_monotonic_ms,
     .state_dir = gkdc_config_state_dir,
+    .intercept_add = gkdc_coap_intercept_add,
+    .exchange_reply = gkdc_coap_exchange_reply,
+    .dispatch = gkdc_coap_dispatch_inner,
+    .dtls_psk_set = gkdc_coap_dtls_psk_set,
 };
 
 const struct gkdc_host_api *gkdc_host_api(void) { return &host_api; }

@@ -129,19 +129,33 @@ int gkdc_coap_start(const gkdc_cfg *root);
 int gkdc_coap_run(volatile sig_atomic_t *stop);
 /* Closes sessions, endpoints and the context; safe to call twice. */
 void gkdc_coap_stop(void);
-/* Writes the bound endpoints ("coap://127.0.0.1:5683") one per line. */
+/* Logs the bound endpoints ("coap://127.0.0.1:5683"), one line each. */
 void gkdc_coap_log_endpoints(void);
+/* Writes the bound endpoints one per line to `file` (replaced atomically).
+ * Returns 1, or 0 after logging the error. */
+int gkdc_coap_write_endpoints(const char *file);
+/* Releases observers and pending deferred requests without answering them
+ * (shutdown, before the plugins' fini). */
+void gkdc_coap_release_exchanges(void);
 
 int gkdc_router_add(gkdc_plugin *owner, const struct gkdc_route *route);
 int gkdc_router_remove(gkdc_plugin *owner, const char *path);
 /* Removes every route of a plugin (before its fini). */
 void gkdc_router_remove_owner(gkdc_plugin *owner);
-/* Dispatches a plain request to its handler; fills resp (4.04, 4.05 ...). */
+/* Dispatches a plain request to its handler and fills resp (4.04, 4.05 ...).
+ * Returns GKDC_HANDLED, or GKDC_DEFERRED when the handler deferred. Serves
+ * GET /.well-known/core itself. */
 int gkdc_router_dispatch(const struct gkdc_request *req, struct gkdc_response *resp);
 
 gkdc_deferred *gkdc_coap_defer(const struct gkdc_request *req);
 void gkdc_coap_respond(gkdc_deferred *d, struct gkdc_response *resp);
 void gkdc_coap_notify(gkdc_plugin *self, const char *path);
+
+/* Behind the profile hooks of the host API (see gkdc/host.h). */
+int gkdc_coap_intercept_add(gkdc_plugin *self, gkdc_intercept_fn fn, void *arg);
+int gkdc_coap_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg);
+int gkdc_coap_dispatch_inner(const struct gkdc_request *req, struct gkdc_response *resp);
+int gkdc_coap_dtls_psk_set(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg);
 
 uint64_t gkdc_timer_add(gkdc_plugin *owner, uint64_t delay_ms, int repeat,
                         gkdc_timer_fn fn, void *arg);

@@ -169,6 +169,36 @@ typedef struct gkdc_cfg gkdc_cfg;
 /* A timer callback. */
 typedef void (*gkdc_timer_fn)(void *arg);
 
+/* A plain CoAP message; see gkdc/coapmsg.h. */
+struct gkdc_coap_msg;
+
+/* Opaque handle of one CoAP request/response exchange, for interceptors. */
+typedef struct gkdc_exchange gkdc_exchange;
+
+/*
+ * An interceptor of OSCORE-protected requests. It receives the whole outer
+ * message (`msg` and its views are valid during the call) and its peer, and
+ * answers with host->exchange_reply(x, ...), typically after unprotecting
+ * the message, dispatching the inner request with host->dispatch() and
+ * protecting the response. When it returns without a reply, the host sends
+ * 5.00 Internal Server Error. A CON request may arrive twice with the same
+ * message ID (libcoap 4.3.1 does not remove duplicates), so the interceptor
+ * answers a repeated message ID from its own response cache.
+ */
+typedef void (*gkdc_intercept_fn)(void *arg, gkdc_exchange *x,
+                                  const struct gkdc_coap_msg *msg,
+                                  const struct gkdc_peer *peer);
+
+/*
+ * A DTLS PSK lookup. Receives the whole PSK identity that the client sent
+ * (it may contain zero bytes) and the peer address; writes the key into
+ * key[0..cap) and its length to *key_len and returns 1 to accept, or returns
+ * 0 to reject the handshake.
+ */
+typedef int (*gkdc_dtls_psk_fn)(void *arg, const struct gkdc_bytes *identity,
+                                const char *peer_address, uint8_t *key,
+                                size_t cap, size_t *key_len);
+
 /* Registry entries handed out by the host; see the kind headers. */
 struct gkdc_alg_ops;
 struct gkdc_credfmt_ops;
@@ -250,6 +280,26 @@ struct gkdc_host_api {
 
   /* The directory for state files (e.g. the SQLite database). */
   const char *(*state_dir)(void);
+
+  /* ---- Hooks for profile plugins; check them with GKDC_HAS_OP. ---- */
+
+  /* Registers the interceptor of requests that carry an OSCORE option
+   * (number 9). Without one, such requests are answered 4.02 Bad Option.
+   * Returns 1, or 0 when another plugin registered one already. */
+  int (*intercept_add)(gkdc_plugin *self, gkdc_intercept_fn fn, void *arg);
+  /* Sends `msg` as the response to exchange `x`: code, options (without
+   * Uri-* options) and payload; type, message ID and token are the host's.
+   * Valid only while the interceptor call for `x` runs, and only once per
+   * exchange. Returns 1, or 0 when the message does not fit or was sent. */
+  int (*exchange_reply)(gkdc_exchange *x, const struct gkdc_coap_msg *msg);
+  /* Dispatches a request (e.g. the decrypted inner request of an OSCORE
+   * message) to the route handlers and fills `resp`, initialized by the
+   * caller with gkdc_response_init(). Returns 1, or 0 when the handler
+   * tried to defer, which such requests do not support (resp is 5.00). */
+  int (*dispatch)(const struct gkdc_request *req, struct gkdc_response *resp);
+  /* Installs the PSK lookup of DTLS (coaps) endpoints. Returns 1, or 0 when
+   * another plugin installed one or the host has no DTLS. */
+  int (*dtls_psk_set)(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg);
 };
 
 /*

@@ -1,0 +1,273 @@
+#!/bin/sh
+# Integration test of `gkdc serve`: starts a host on 127.0.0.1 with an
+# ephemeral port, the alg-boringssl plugin and the test-resource plugin from
+# the build tree, and checks it with libcoap's coap-client:
+#   /.well-known/core, block-wise GET and POST, a deferred response, Observe
+#   notifications, 4.04 and 4.05, a DTLS (PSK) request when built with DTLS,
+#   and a clean shutdown on SIGTERM (exit 0, plugins' fini, final log line).
+#
+# Run by `make check` from the tests build directory. Exit 77 (skipped) when
+# no coap-client is installed (Debian package libcoap3-bin).
+
+set -u
+
+top_builddir=$(cd .. && pwd)
+gkdc="$top_builddir/host/gkdc"
+if [ -x "$top_builddir/host/.libs/gkdc" ] && [ -x "$top_builddir/libtool" ]; then
+  gkdc_cmd="$top_builddir/libtool --mode=execute $gkdc"
+else
+  gkdc_cmd="$gkdc"
+fi
+
+client=""
+for c in coap-client-gnutls coap-client-notls coap-client; do
+  if command -v "$c" >/dev/null 2>&1; then
+    client=$c
+    break
+  fi
+done
+if [ -z "$client" ]; then
+  echo "skipped: no coap-client found (install the Debian package libcoap3-bin)"
+  exit 77
+fi
+
+have_dtls=0
+if grep -q '^#define GKDC_HAVE_DTLS 1' "$top_builddir/config.h" 2>/dev/null &&
+   [ "$client" != coap-client-notls ]; then
+  have_dtls=1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gkdc-serve.XXXXXX") || exit 1
+server_pid=""
+failures=0
+passes=0
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() {
+  passes=$((passes + 1))
+  echo "ok: $1"
+}
+
+fail() {
+  failures=$((failures + 1))
+  echo "FAIL: $1"
+}
+
+# The body of test/large: byte i is PATTERN[i % 62], as the plugin builds it.
+pattern_bytes() {
+  yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ | tr -d '\n' |
+    head -c "$1"
+}
+
+large_size=5000
+
+listen='{ uri = "coap://127.0.0.1:0"; }'
+if [ "$have_dtls" = 1 ]; then
+  listen="$listen, { uri = \"coaps://127.0.0.1:0\"; psk_hint = \"gkdc\"; }"
+fi
+
+cat >"$work/serve.cfg" <<EOF
+log = { level = "info"; sink = "stderr"; };
+plugin_dir = ( "$top_builddir/plugins", "$top_builddir/tests/plugins/.libs" );
+plugins = ( "alg-boringssl", "test-resource" );
+state_dir = "$work";
+listen = ( $listen );
+plugin_config = { test-resource = { large_size = $large_size; obs_interval_ms = 300; }; };
+EOF
+
+# ---- start ----
+GKDC_NO_DLCLOSE=1 timeout 120 $gkdc_cmd serve -c "$work/serve.cfg" \
+  --endpoints-file "$work/endpoints" >"$work/server.log" 2>&1 &
+server_pid=$!
+
+i=0
+while [ ! -s "$work/endpoints" ] && [ $i -lt 100 ]; do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+  i=$((i + 1))
+done
+if [ ! -s "$work/endpoints" ]; then
+  echo "FAIL: gkdc serve wrote no endpoints file; its log:"
+  cat "$work/server.log"
+  exit 1
+fi
+
+coap=$(grep '^coap://' "$work/endpoints" | head -n 1)
+echo "server at $coap"
+case "$coap" in
+  coap://127.0.0.1:[1-9]*) pass "endpoints file names the bound port" ;;
+  *) fail "endpoints file: unexpected first line '$coap'" ;;
+esac
+
+if grep -q "listening on $coap" "$work/server.log"; then
+  pass "log names the endpoint"
+else
+  fail "log does not name the endpoint $coap"
+fi
+if grep -q "plugin test-resource " "$work/server.log" &&
+   grep -q "plugin alg-boringssl " "$work/server.log"; then
+  pass "log names both plugins"
+else
+  fail "log does not name the loaded plugins"
+fi
+
+run_client() {
+  timeout 20 "$client" "$@"
+}
+
+# ---- /.well-known/core ----
+run_client -m get -o "$work/wkc" "$coap/.well-known/core"
+for route in test/large test/echo test/deferred test/obs; do
+  if grep -q "</$route>" "$work/wkc"; then
+    pass "/.well-known/core lists $route"
+  else
+    fail "/.well-known/core does not list $route: $(cat "$work/wkc")"
+  fi
+done
+if grep -q "test/peer" "$work/wkc"; then
+  fail "/.well-known/core lists the hidden route test/peer"
+else
+  pass "/.well-known/core leaves out hidden routes"
+fi
+
+run_client -m get -o "$work/wkc-rt" "$coap/.well-known/core?rt=test.obs"
+if [ "$(cat "$work/wkc-rt")" = '</test/obs>;rt="test.obs";obs;ct=0' ]; then
+  pass "/.well-known/core filters by rt"
+else
+  fail "rt filter returned '$(cat "$work/wkc-rt")'"
+fi
+
+# ---- block-wise GET (Block2) ----
+pattern_bytes $large_size >"$work/large.expected"
+run_client -m get -o "$work/large" "$coap/test/large"
+if cmp -s "$work/large.expected" "$work/large"; then
+  pass "block-wise GET of $large_size bytes"
+else
+  fail "block-wise GET: body differs ($(wc -c <"$work/large") bytes)"
+fi
+
+run_client -m get -b 128 -o "$work/large128" "$coap/test/large"
+if cmp -s "$work/large.expected" "$work/large128"; then
+  pass "block-wise GET with 128-byte blocks"
+else
+  fail "block-wise GET with 128-byte blocks: body differs"
+fi
+
+# ---- block-wise POST (Block1) ----
+pattern_bytes 3000 | tr 'a-z' 'A-Z' >"$work/upload"
+run_client -m post -b 64 -t 42 -f "$work/upload" -o "$work/echo" "$coap/test/echo"
+if cmp -s "$work/upload" "$work/echo"; then
+  pass "block-wise POST of 3000 bytes echoed"
+else
+  fail "block-wise POST: echo differs ($(wc -c <"$work/echo") bytes)"
+fi
+
+# ---- deferred (separate) response ----
+run_client -m get -o "$work/deferred" "$coap/test/deferred"
+if [ "$(cat "$work/deferred")" = deferred ]; then
+  pass "deferred response"
+else
+  fail "deferred response: '$(cat "$work/deferred")'"
+fi
+
+# ---- Observe ----
+run_client -m get -s 3 -o "$work/obs" "$coap/test/obs"
+count=$(grep -o 'obs [0-9]*' "$work/obs" | sort -u | wc -l)
+if [ "$count" -ge 3 ]; then
+  pass "observe: $count distinct representations in 3 s"
+else
+  fail "observe: $count representations: '$(cat "$work/obs")'"
+fi
+ordered=$(grep -o 'obs [0-9]*' "$work/obs" | awk '{ if (NR > 1 && $2 <= last) bad = 1; last = $2 }
+  END { print bad ? "no" : "yes" }')
+if [ "$ordered" = yes ]; then
+  pass "observe: notifications in increasing order"
+else
+  fail "observe: notifications out of order: '$(cat "$work/obs")'"
+fi
+
+# ---- errors ----
+out=$(run_client -m get "$coap/test/missing" 2>&1)
+case "$out" in
+  *4.04*) pass "unknown path answers 4.04" ;;
+  *) fail "unknown path: '$out'" ;;
+esac
+out=$(run_client -m delete "$coap/test/large" 2>&1)
+case "$out" in
+  *4.05*) pass "unsupported method answers 4.05" ;;
+  *) fail "unsupported method: '$out'" ;;
+esac
+
+# ---- peer ----
+run_client -m get -o "$work/peer" "$coap/test/peer"
+case "$(cat "$work/peer")" in
+  "udp 127.0.0.1:"*) pass "plain request reaches the handler as udp" ;;
+  *) fail "peer over udp: '$(cat "$work/peer")'" ;;
+esac
+
+# ---- DTLS ----
+if [ "$have_dtls" = 1 ]; then
+  coaps=$(grep '^coaps://' "$work/endpoints" | head -n 1)
+  run_client -m get -u gkdc-test -k test-psk-0123456 -o "$work/peer-dtls" "$coaps/test/peer"
+  case "$(cat "$work/peer-dtls" 2>/dev/null)" in
+    "dtls 127.0.0.1:"*" identity=gkdc-test") pass "DTLS PSK request carries the identity" ;;
+    *) fail "peer over DTLS: '$(cat "$work/peer-dtls" 2>/dev/null)'" ;;
+  esac
+  run_client -m get -u gkdc-test -k test-psk-0123456 -o "$work/large-dtls" "$coaps/test/large"
+  if cmp -s "$work/large.expected" "$work/large-dtls"; then
+    pass "block-wise GET over DTLS"
+  else
+    fail "block-wise GET over DTLS: body differs"
+  fi
+  rm -f "$work/wrong-key"
+  run_client -m get -u gkdc-test -k wrong-key-000000 -o "$work/wrong-key" \
+    "$coaps/test/peer" >/dev/null 2>&1
+  if [ -s "$work/wrong-key" ]; then
+    fail "DTLS handshake with a wrong key succeeded"
+  else
+    pass "DTLS handshake with a wrong key fails"
+  fi
+else
+  echo "skipped: built without DTLS"
+fi
+
+# ---- shutdown ----
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=""
+if [ "$rc" -eq 0 ]; then
+  pass "SIGTERM: exit status 0"
+else
+  fail "SIGTERM: exit status $rc"
+fi
+if tail -n 1 "$work/server.log" | grep -q "shutdown complete"; then
+  pass "last log line is the clean shutdown"
+else
+  fail "no clean shutdown line at the end of the log"
+fi
+if grep -q "test-resource: fini:" "$work/server.log"; then
+  pass "plugin fini ran"
+else
+  fail "plugin fini did not run"
+fi
+if grep -E " (error|warning) " "$work/server.log" | grep -v "wrong-key\|PSK\|DTLS\|dtls" |
+   grep -q .; then
+  fail "server logged errors or warnings"
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "--- server log ---"
+  cat "$work/server.log"
+fi
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,272 @@
+/*
+ * "test-resource": a plugin for the CoAP integration tests. It registers
+ *
+ *   test/large     GET: a deterministic text body of `large_size` bytes
+ *                  (default 5000), so a client needs Block2 to read it;
+ *                  byte i is PATTERN[i % 62]
+ *   test/echo      POST, PUT: 2.04 with the request body and Content-Format
+ *                  (Block1 uploads arrive whole)
+ *   test/deferred  GET: a separate 2.05 "deferred" after 100 ms, through
+ *                  host->defer() and host->respond()
+ *   test/obs       GET, observable: "obs N", where a timer raises N every
+ *                  `obs_interval_ms` (default 300) and calls host->notify()
+ *   test/peer      GET, hidden from /.well-known/core: the transport, address
+ *                  and DTLS PSK identity of the client
+ *
+ * It also installs a DTLS PSK lookup that accepts identity "gkdc-test" with
+ * key "test-psk-0123456".
+ *
+ * It is of kind "as" only because every plugin needs a kind; its operation
+ * table is empty.
+ *
+ *   plugin_config = { test-resource = { large_size = 5000; obs_interval_ms = 300; }; };
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gkdc/as.h>
+#include <gkdc/host.h>
+#include <gkdc/plugin.h>
+
+#define PATTERN "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define PATTERN_LEN 62
+
+#define DEFAULT_LARGE_SIZE 5000
+#define MAX_LARGE_SIZE (1024 * 1024)
+#define DEFAULT_OBS_INTERVAL_MS 300
+#define DEFERRED_DELAY_MS 100
+
+/* The DTLS PSK that the test client uses. */
+#define TEST_PSK_IDENTITY "gkdc-test"
+#define TEST_PSK_KEY "test-psk-0123456"
+
+struct state {
+  gkdc_plugin *self;
+  const struct gkdc_host_api *host;
+  uint8_t *large;
+  size_t large_size;
+  unsigned long obs_counter;
+  uint64_t obs_timer;
+};
+
+static int handle_large(void *arg, const struct gkdc_request *req,
+                        struct gkdc_response *resp) {
+  struct state *st = arg;
+
+  if (!gkdc_response_set(resp, GKDC_CODE(2, 5), 0, st->large, st->large_size))
+    resp->code = GKDC_CODE(5, 0);
+  return GKDC_HANDLED;
+}
+
+static int handle_echo(void *arg, const struct gkdc_request *req,
+                       struct gkdc_response *resp) {
+  /* application/octet-stream when the request names no format. */
+  int32_t cf = req->content_format != GKDC_CF_NONE ? req->content_format : 42;
+
+  if (!gkdc_response_set(resp, GKDC_CODE(2, 4), cf, req->payload, req->payload_len))
+    resp->code = GKDC_CODE(5, 0);
+  return GKDC_HANDLED;
+}
+
+/* A deferred request waiting for its timer. */
+struct pending {
+  struct state *st;
+  gkdc_deferred *handle;
+};
+
+static void answer_deferred(void *arg) {
+  struct pending *p = arg;
+  struct gkdc_response resp;
+  static const char body[] = "deferred";
+
+  gkdc_response_init(&resp);
+  if (!gkdc_response_set(&resp, GKDC_CODE(2, 5), 0, (const uint8_t *)body,
+                         sizeof(body) - 1))
+    resp.code = GKDC_CODE(5, 0);
+  p->st->host->respond(p->handle, &resp);
+  gkdc_response_clear(&resp);
+  free(p);
+}
+
+static int handle_deferred(void *arg, const struct gkdc_request *req,
+                           struct gkdc_response *resp) {
+  struct state *st = arg;
+  struct pending *p = calloc(1, sizeof(*p));
+
+  if (p == NULL)
+    goto fail;
+  p->st = st;
+  p->handle = st->host->defer(req);
+  if (p->handle == NULL)
+    goto fail;
+  if (st->host->timer_add(st->self, DEFERRED_DELAY_MS, 0, answer_deferred, p) == 0) {
+    struct gkdc_response error;
+
+    /* The handle is taken: answer through it. */
+    gkdc_response_init(&error);
+    error.code = GKDC_CODE(5, 0);
+    st->host->respond(p->handle, &error);
+    free(p);
+  }
+  return GKDC_DEFERRED;
+
+fail:
+  free(p);
+  resp->code = GKDC_CODE(5, 0);
+  return GKDC_HANDLED;
+}
+
+static int handle_obs(void *arg, const struct gkdc_request *req,
+                      struct gkdc_response *resp) {
+  struct state *st = arg;
+  char body[32];
+  int n = snprintf(body, sizeof(body), "obs %lu", st->obs_counter);
+
+  if (!gkdc_response_set(resp, GKDC_CODE(2, 5), 0, (const uint8_t *)body, (size_t)n))
+    resp->code = GKDC_CODE(5, 0);
+  return GKDC_HANDLED;
+}
+
+static void bump_obs(void *arg) {
+  struct state *st = arg;
+
+  st->obs_counter++;
+  st->host->notify(st->self, "test/obs");
+}
+
+/* "udp ADDRESS" or "dtls ADDRESS identity=ID", for checks of the peer. */
+static int handle_peer(void *arg, const struct gkdc_request *req,
+                       struct gkdc_response *resp) {
+  const struct gkdc_peer *peer = req->peer;
+  char body[512];
+  int n;
+
+  if (peer->transport == GKDC_TRANSPORT_DTLS)
+    n = snprintf(body, sizeof(body), "dtls %s identity=%.*s", peer->address,
+                 (int)(peer->identity.len < 200 ? peer->identity.len : 200),
+                 (const char *)peer->identity.ptr);
+  else
+    n = snprintf(body, sizeof(body), "%s %s",
+                 peer->transport == GKDC_TRANSPORT_UDP ? "udp" : "other", peer->address);
+  if (n < 0 || (size_t)n >= sizeof(body) ||
+      !gkdc_response_set(resp, GKDC_CODE(2, 5), 0, (const uint8_t *)body, (size_t)n))
+    resp->code = GKDC_CODE(5, 0);
+  return GKDC_HANDLED;
+}
+
+/* Accepts the one PSK identity TEST_PSK_IDENTITY with key TEST_PSK_KEY. */
+static int lookup_psk(void *arg, const struct gkdc_bytes *identity,
+                      const char *peer_address, uint8_t *key, size_t cap,
+                      size_t *key_len) {
+  size_t id_len = sizeof(TEST_PSK_IDENTITY) - 1;
+  size_t len = sizeof(TEST_PSK_KEY) - 1;
+
+  if (identity->len != id_len || memcmp(identity->ptr, TEST_PSK_IDENTITY, id_len) != 0 ||
+      len > cap)
+    return 0;
+  memcpy(key, TEST_PSK_KEY, len);
+  *key_len = len;
+  return 1;
+}
+
+static void test_fini(void *state) {
+  struct state *st = state;
+
+  if (st == NULL)
+    return;
+  st->host->log(st->self, GKDC_LOG_INFO, "fini: %lu observe updates", st->obs_counter);
+  free(st->large);
+  free(st);
+}
+
+static int test_init(gkdc_plugin *self, const struct gkdc_host_api *host,
+                     void **state_out) {
+  const gkdc_cfg *cfg = host->config_get0(self);
+  int64_t large_size = DEFAULT_LARGE_SIZE;
+  int64_t interval = DEFAULT_OBS_INTERVAL_MS;
+  struct state *st;
+  size_t i;
+
+  gkdc_cfg_get_int(cfg, "large_size", &large_size);
+  gkdc_cfg_get_int(cfg, "obs_interval_ms", &interval);
+  if (large_size < 1 || large_size > MAX_LARGE_SIZE || interval < 1) {
+    host->log(self, GKDC_LOG_ERR, "large_size must be 1..%d and obs_interval_ms > 0",
+              MAX_LARGE_SIZE);
+    return 0;
+  }
+
+  st = calloc(1, sizeof(*st));
+  if (st == NULL)
+    return 0;
+  st->self = self;
+  st->host = host;
+  st->large_size = (size_t)large_size;
+  st->large = malloc(st->large_size);
+  if (st->large == NULL)
+    goto fail;
+  for (i = 0; i < st->large_size; i++)
+    st->large[i] = (uint8_t)PATTERN[i % PATTERN_LEN];
+
+  {
+    const struct gkdc_route routes[] = {
+        {sizeof(struct gkdc_route), "test/large", GKDC_METHOD_BIT(GKDC_GET), 0,
+         "rt=\"test.large\";ct=0", handle_large, st},
+        {sizeof(struct gkdc_route), "test/echo",
+         GKDC_METHOD_BIT(GKDC_POST) | GKDC_METHOD_BIT(GKDC_PUT), 0, "rt=\"test.echo\"",
+         handle_echo, st},
+        {sizeof(struct gkdc_route), "test/deferred", GKDC_METHOD_BIT(GKDC_GET), 0,
+         "rt=\"test.deferred\";ct=0", handle_deferred, st},
+        {sizeof(struct gkdc_route), "test/obs", GKDC_METHOD_BIT(GKDC_GET),
+         GKDC_ROUTE_OBSERVABLE, "rt=\"test.obs\";obs;ct=0", handle_obs, st},
+        {sizeof(struct gkdc_route), "test/peer", GKDC_METHOD_BIT(GKDC_GET),
+         GKDC_ROUTE_HIDDEN, NULL, handle_peer, st},
+    };
+
+    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+      if (!host->route_add(self, &routes[i]))
+        goto fail;
+    }
+  }
+
+  /* A host without DTLS refuses the lookup; the plain tests still run. */
+  if (GKDC_HAS_OP(host, dtls_psk_set))
+    host->dtls_psk_set(self, lookup_psk, st);
+
+  st->obs_timer = host->timer_add(self, (uint64_t)interval, 1, bump_obs, st);
+  if (st->obs_timer == 0)
+    goto fail;
+  *state_out = st;
+  return 1;
+
+fail:
+  /* Leave nothing behind that points into the freed state. */
+  host->route_remove(self, "test/large");
+  host->route_remove(self, "test/echo");
+  host->route_remove(self, "test/deferred");
+  host->route_remove(self, "test/obs");
+  host->route_remove(self, "test/peer");
+  free(st->large);
+  free(st);
+  return 0;
+}
+
+/* The plugin has no AS operations; the table only carries its size. */
+static const struct gkdc_as_ops no_ops = {
+    .size = sizeof(uint32_t),
+};
+
+static const struct gkdc_plugin_desc test_resource_desc = {
+    .abi_major = GKDC_ABI_MAJOR,
+    .abi_minor = GKDC_ABI_MINOR,
+    .build_signature = GKDC_BUILD_SIGNATURE,
+    .kind = GKDC_PLUGIN_AS,
+    .name = "test-resource",
+    .version = "1",
+    .description = "CoAP test resources: block-wise, deferred and observable",
+    .init = test_init,
+    .fini = test_fini,
+    .ops = &no_ops,
+};
+
+GKDC_PLUGIN_DEFINE(test_resource_desc)
