@@ -255,6 +255,29 @@ static void destroy_loaded_config(void) {
   loaded_config = NULL;
 }
 
+/* Sets the directory of `path` as the base of @include directives; libconfig
+ * copies the string. Returns 1, or 0 when out of memory. */
+static int set_include_dir(config_t *cfg, const char *path) {
+  char *dir;
+  char *slash;
+
+  if (strchr(path, '/') == NULL) {
+    config_set_include_dir(cfg, ".");
+    return 1;
+  }
+  dir = strdup(path);
+  if (dir == NULL)
+    return 0;
+  slash = strrchr(dir, '/');
+  if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  config_set_include_dir(cfg, dir);
+  free(dir);
+  return 1;
+}
+
 /*
  * Parses the file `path`, or `text` when path is NULL, checks the schema
  * and, only when both succeed, replaces the loaded config. `label` names the
@@ -277,6 +300,12 @@ static int load(const char *path, const char *text, const char *label) {
   old_label = loaded_label;
   loaded_label = strdup(label);
   if (loaded_label == NULL) {
+    GKDC_ERR("config %s: out of memory", label);
+    goto out;
+  }
+
+  /* @include "FILE" resolves relative to the including file's directory. */
+  if (path != NULL && !set_include_dir(cfg, path)) {
     GKDC_ERR("config %s: out of memory", label);
     goto out;
   }
@@ -483,6 +512,15 @@ const char *gkdc_cfg_where(const gkdc_cfg *node) {
   file = config_setting_source_file(s);
   if (file == NULL)
     file = loaded_label != NULL ? loaded_label : "(config)";
+
+  /* libconfig records an included file by the name in the @include
+   * directive, which is relative to the include directory. */
+  if (file[0] != '/' && (loaded_label == NULL || strcmp(file, loaded_label) != 0) &&
+      s->config != NULL && config_get_include_dir(s->config) != NULL) {
+    snprintf(buf, sizeof(buffers[0]), "%s/%s:%u", config_get_include_dir(s->config),
+             file, config_setting_source_line(s));
+    return buf;
+  }
   snprintf(buf, sizeof(buffers[0]), "%s:%u", file, config_setting_source_line(s));
   return buf;
 }

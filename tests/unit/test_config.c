@@ -138,6 +138,20 @@ static void test_file_errors_name_file_and_line(void) {
       GKDC_LOG_ERR, "config /nonexistent/gkdc.conf: cannot read the file: No such file"));
 }
 
+static void test_include_names_included_file(void) {
+  char main_path[512], expected[700];
+
+  write_file("inc.conf", "\nstate_dir = 5;\n");
+  snprintf(main_path, sizeof(main_path), "%s", write_file("main.conf",
+                                                         "plugins = ( );\n"
+                                                         "@include \"inc.conf\"\n"));
+  capture_start();
+  CU_ASSERT_EQUAL(gkdc_config_load(main_path), 0);
+  snprintf(expected, sizeof(expected),
+           "config %s/inc.conf:2: state_dir: expected a string, got an integer", tmp_dir);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, expected));
+}
+
 static void test_failed_load_keeps_previous(void) {
   const gkdc_cfg *before;
 
@@ -344,6 +358,7 @@ int main(void) {
   CU_add_test(suite, "unknown top-level key", test_unknown_top_level_key);
   CU_add_test(suite, "syntax error", test_syntax_error);
   CU_add_test(suite, "file errors name file and line", test_file_errors_name_file_and_line);
+  CU_add_test(suite, "include names included file", test_include_names_included_file);
   CU_add_test(suite, "failed load keeps previous", test_failed_load_keeps_previous);
   CU_add_test(suite, "accessors", test_accessors);
 
@@ -360,7 +375,8 @@ int main(void) {
 
   /* Remove the temporary files. */
   {
-    static const char *const names[] = {"bad.conf", "syntax.conf", "acc.conf", "stderr.txt"};
+    static const char *const names[] = {"bad.conf",  "syntax.conf", "acc.conf",
+                                           "inc.conf",  "main.conf",   "stderr.txt"};
     char path[600];
     size_t k;
 
