@@ -16,12 +16,10 @@
 #include "commands.h"
 
 /*
- * NOTE: the subcommands live in files written by separate pieces of work.
- * Weak references let gkdc link while one of them is missing; such a
- * command then reports that it is not built. Drop a pragma once its file is
- * in the tree for good.
+ * NOTE: a weak reference lets gkdc link while cmd_inspect.c is not yet in
+ * the tree; the command then reports that it is not built. Drop the pragma
+ * once the file is there.
  */
-#pragma weak gkdc_cmd_serve
 #pragma weak gkdc_cmd_inspect
 
 struct gkdc_command {

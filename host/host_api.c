@@ -13,19 +13,6 @@
 
 #include "internal.h"
 
-/*
- * NOTE: the router, timer and CoAP sources are built by a separate piece of
- * work. Weak references let libgkdc link while one of them is missing: the
- * table entry is then NULL, which GKDC_HAS_OP() reports to plugins.
- */
-#pragma weak gkdc_router_add
-#pragma weak gkdc_router_remove
-#pragma weak gkdc_coap_defer
-#pragma weak gkdc_coap_respond
-#pragma weak gkdc_coap_notify
-#pragma weak gkdc_timer_add
-#pragma weak gkdc_timer_cancel
-
 /* The component name of a plugin's log lines. */
 static const char *plugin_label(const gkdc_plugin *self) {
   if (self == NULL || self->desc == NULL || self->desc->name == NULL)

@@ -32,12 +32,6 @@
 /* Maximum plugin name length; names double as config section names. */
 #define MAX_PLUGIN_NAME 64
 
-/* Every part of the host that keeps per-plugin resources releases them
- * before the plugin's fini. NOTE: these are weak while the router and
- * timer sources may be missing from the build. */
-#pragma weak gkdc_router_remove_owner
-#pragma weak gkdc_timer_cancel_owner
-
 static gkdc_plugin *first_plugin;
 static gkdc_plugin *last_plugin;
 static size_t plugin_count;
@@ -397,10 +391,11 @@ int gkdc_plugins_init_all(void) {
 static void fini_one(gkdc_plugin *p) {
   /* No lookup may reach the plugin once its fini has started. */
   p->initialized = 0;
-  if (gkdc_router_remove_owner != NULL)
-    gkdc_router_remove_owner(p);
-  if (gkdc_timer_cancel_owner != NULL)
-    gkdc_timer_cancel_owner(p);
+
+  /* Its routes and timers go first, so none of them runs during or after
+   * its fini. */
+  gkdc_router_remove_owner(p);
+  gkdc_timer_cancel_owner(p);
   if (p->desc->fini != NULL)
     p->desc->fini(p->state);
   p->state = NULL;
