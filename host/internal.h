@@ -50,7 +50,9 @@ void gkdc_log_set_hook(gkdc_log_hook_fn fn, void *arg);
 /* ---- configuration (config.c, libconfig) ---- */
 
 /* Loads a config file, or the embedded default when `path` is NULL.
- * Returns 1, or 0 after logging the file, line and parser message. */
+ * Returns 1, or 0 after logging the file, line and parser message; on
+ * failure the previous config stays. A successful load frees the previous
+ * config and every gkdc_cfg pointer into it, so load before the plugins. */
 int gkdc_config_load(const char *path);
 /* Loads a config from a string (tests). */
 int gkdc_config_load_string(const char *text);
