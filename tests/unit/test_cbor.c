@@ -10,25 +10,7 @@
 #include <gkdc/cbor.h>
 
 #include "../gkdc-test.h"
-
-/* Parses a hex string into buf; returns the length. */
-static size_t unhex(const char *hex, uint8_t *buf, size_t cap)
-{
-  size_t n = 0;
-
-  while (hex[0] != '\0' && hex[1] != '\0' && n < cap) {
-    unsigned v;
-
-    if (hex[0] == ' ') {
-      hex++;
-      continue;
-    }
-    sscanf(hex, "%2x", &v);
-    buf[n++] = (uint8_t)v;
-    hex += 2;
-  }
-  return n;
-}
+#include "test_cbor_util.h"
 
 /* Returns the error of validating `hex` as a single item under defaults. */
 static enum gkdc_cbor_err check_hex(const char *hex)
