@@ -162,7 +162,7 @@ struct gkdc_oscore_ctx {
 
   uint64_t ssn;       /* next Sender Sequence Number to use */
   uint64_t ssn_max;   /* largest usable Sender Sequence Number */
-  uint64_t ssn_limit; /* with persistence: first number not yet covered, else UINT64_MAX */
+  uint64_t ssn_limit; /* with persistence: the persisted bound, else UINT64_MAX */
   uint64_t ssn_step;  /* K of Appendix B.1.1; 0 when persistence is off */
 
   struct gkdc_oscore_replay replay;
@@ -220,26 +220,26 @@ int gkdc_oscore_piv_decode(const uint8_t *piv, size_t len, uint64_t *seq);
 /*
  * Sender Sequence Number persistence (RFC 8613 Appendix B.1.1).
  *
- * The store keeps one number S per context with the promise that no
- * sequence number at or above S + K was ever used. Enabling persistence with
- * step K makes protect fail with GKDC_OSCORE_ERR_SEQ_PERSIST until the
- * caller has persisted a value and reported it with
- * gkdc_oscore_ssn_persisted():
+ * The store keeps a bound B per context with the promise that no sequence
+ * number at or above B was ever used; B is the RFC's "stored value + K".
+ * Enabling persistence with step K makes protect fail with
+ * GKDC_OSCORE_ERR_SEQ_PERSIST until the caller has persisted a bound and
+ * reported it with gkdc_oscore_ssn_persisted():
  *
  *   - gkdc_oscore_ssn_enable(ctx, K) on a fresh context (SSN 0);
- *   - gkdc_oscore_ssn_restore(ctx, S, K) after a restart, which jumps to
- *     S + K;
- *   - gkdc_oscore_ssn_wanted() returns 1 and the value to persist whenever
- *     less than K/2 numbers remain covered (always true right after enable
- *     or restore);
- *   - gkdc_oscore_ssn_persisted(ctx, V) after V is durable: numbers below
- *     V + K become usable.
+ *   - gkdc_oscore_ssn_restore(ctx, B, K) after a restart continues at B;
+ *   - gkdc_oscore_ssn_wanted() returns 1 and the next bound (SSN + K) to
+ *     persist whenever fewer than K/2 numbers remain below the bound
+ *     (always right after enable or restore);
+ *   - gkdc_oscore_ssn_persisted(ctx, B) once B is durable: numbers below B
+ *     become usable. A bound lower than the last one is rejected.
+ *
+ * Each returns 1, or 0 on an invalid argument (wanted: nothing to persist).
  */
 int gkdc_oscore_ssn_enable(struct gkdc_oscore_ctx *ctx, uint64_t step);
-int gkdc_oscore_ssn_restore(struct gkdc_oscore_ctx *ctx, uint64_t stored,
-                            uint64_t step);
-int gkdc_oscore_ssn_wanted(const struct gkdc_oscore_ctx *ctx, uint64_t *value);
-int gkdc_oscore_ssn_persisted(struct gkdc_oscore_ctx *ctx, uint64_t value);
+int gkdc_oscore_ssn_restore(struct gkdc_oscore_ctx *ctx, uint64_t bound, uint64_t step);
+int gkdc_oscore_ssn_wanted(const struct gkdc_oscore_ctx *ctx, uint64_t *bound);
+int gkdc_oscore_ssn_persisted(struct gkdc_oscore_ctx *ctx, uint64_t bound);
 
 /*
  * Builds the Master Salt of the ACE OSCORE profile (RFC 9203 section 4.3):

@@ -250,21 +250,20 @@ int gkdc_oscore_ssn_enable(struct gkdc_oscore_ctx *ctx, uint64_t step)
   return 1;
 }
 
-int gkdc_oscore_ssn_restore(struct gkdc_oscore_ctx *ctx, uint64_t stored,
-                            uint64_t step)
+int gkdc_oscore_ssn_restore(struct gkdc_oscore_ctx *ctx, uint64_t bound, uint64_t step)
 {
-  if (step == 0 || step > GKDC_OSCORE_MAX_SSN || stored > GKDC_OSCORE_MAX_SSN)
+  if (step == 0 || step > GKDC_OSCORE_MAX_SSN || bound > GKDC_OSCORE_MAX_SSN + 1)
     return 0;
 
-  /* Numbers below stored + step may have been used before the restart. The
-   * jump may pass the maximum: then the context is exhausted, never reused. */
-  ctx->ssn = stored + step;
+  /* Numbers below the stored bound may have been used before the restart.
+   * The bound itself is usable only after a higher bound is persisted. */
+  ctx->ssn = bound;
   ctx->ssn_step = step;
-  ctx->ssn_limit = ctx->ssn;
+  ctx->ssn_limit = bound;
   return 1;
 }
 
-int gkdc_oscore_ssn_wanted(const struct gkdc_oscore_ctx *ctx, uint64_t *value)
+int gkdc_oscore_ssn_wanted(const struct gkdc_oscore_ctx *ctx, uint64_t *bound)
 {
   uint64_t covered;
   uint64_t low_water;
@@ -277,18 +276,16 @@ int gkdc_oscore_ssn_wanted(const struct gkdc_oscore_ctx *ctx, uint64_t *value)
   low_water = ctx->ssn_step / 2 > 0 ? ctx->ssn_step / 2 : 1;
   if (covered >= low_water)
     return 0;
-  *value = ctx->ssn;
+  *bound = ctx->ssn + ctx->ssn_step;
   return 1;
 }
 
-int gkdc_oscore_ssn_persisted(struct gkdc_oscore_ctx *ctx, uint64_t value)
+int gkdc_oscore_ssn_persisted(struct gkdc_oscore_ctx *ctx, uint64_t bound)
 {
-  /* A value below the one persisted before would let a restart reuse
+  /* A bound below the one persisted before would let a restart reuse
    * numbers: the covered range only grows. */
-  if (ctx->ssn_step == 0 || value > ctx->ssn)
+  if (ctx->ssn_step == 0 || bound < ctx->ssn_limit)
     return 0;
-  if (value + ctx->ssn_step < ctx->ssn_limit)
-    return 0;
-  ctx->ssn_limit = value + ctx->ssn_step;
+  ctx->ssn_limit = bound;
   return 1;
 }
