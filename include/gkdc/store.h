@@ -2,9 +2,10 @@
  * gkdc plugin SDK: the store plugin kind (durable KDC state).
  *
  * A store keeps everything the KDC and the profiles must not forget across a
- * restart or a crash: access tokens and their bookkeeping, the OSCORE
- * security contexts bound to them, the AS counters, and the groups with
- * their keying material, members, Sender IDs and stale Sender ID sets.
+ * restart or a crash. That is the access tokens and their bookkeeping, the
+ * OSCORE security contexts bound to them and the AS counters. It is also the
+ * groups with their keying material, members, Sender IDs and stale Sender ID
+ * sets.
  *
  * Conventions of every operation in struct gkdc_store_ops:
  *
@@ -51,7 +52,7 @@
 extern "C" {
 #endif
 
-/* Why the last operation failed. Values are part of the ABI. */
+/* Reason of the last failed operation. Values are part of the ABI. */
 enum gkdc_store_error {
   GKDC_STORE_OK = 0,
   GKDC_STORE_E_NOT_FOUND = 1, /* no such group, member, token, context, ... */
@@ -138,8 +139,8 @@ enum gkdc_store_cti_result {
  * (RFC 9203), kept so that it survives a restart.
  *
  * The key is (recipient_id, id_context): the kid and kid context of the
- * requests the host receives. has_id_context tells an absent ID Context
- * from an empty one.
+ * requests the host receives. has_id_context distinguishes an absent ID
+ * Context from an empty one.
  *
  * ssn_bound is the sender sequence number high-water mark of RFC 8613
  * Appendix B.1.1: no sequence number at or above it has been used. The
@@ -184,9 +185,9 @@ struct gkdc_store_oscctx {
  *
  * Algorithm fields hold COSE ids, 0 meaning "not set". sign_params and
  * ecdh_params are encoded CBOR arrays ([alg capab, key type capab]).
- * `config` is opaque to the store (for example the application profile's
- * encoded group policies); config_digest is whatever digest of the group's
- * configuration the caller wants to compare against on restart.
+ * `config` is opaque to the store, for example the application profile's
+ * encoded group policies. config_digest is any digest of the group's
+ * configuration that the caller wants to compare against on restart.
  */
 struct gkdc_store_group {
   uint32_t size; /* sizeof(struct gkdc_store_group) */
@@ -397,13 +398,13 @@ struct gkdc_store_ops {
    */
   int (*group_set_config)(void *st, const struct gkdc_store_group *g);
   /*
-   * Rekeys a group in one transaction: records new_gid as used (failing with
-   * GKDC_STORE_E_USED if it ever was), increments the key version, installs
-   * the new Gid, Master Secret, Master Salt and exp, starts the Sender ID
-   * bookkeeping of the new Gid with the Sender IDs of the current members
-   * (they keep them), creates the empty stale set of the new version and drops
-   * the sets older than the newest max_stale_sets. *version (may be NULL)
-   * receives the new key version.
+   * Rekeys a group in one transaction. It records new_gid as used, and
+   * fails with GKDC_STORE_E_USED if it ever was. It increments the key
+   * version and installs the new Gid, Master Secret, Master Salt and exp.
+   * The Sender ID bookkeeping of the new Gid starts with the Sender IDs of
+   * the current members, who keep them. The empty stale set of the new
+   * version is created, and sets older than the newest max_stale_sets are
+   * dropped. *version (may be NULL) receives the new key version.
    */
   int (*group_rekey)(void *st, const char *name, const uint8_t *new_gid,
                      size_t new_gid_len, const uint8_t *master_secret,
@@ -421,8 +422,9 @@ struct gkdc_store_ops {
    * Allocates a Sender ID never used under the group's current Gid and
    * records it as used, durably (or at the enclosing commit). Candidates are
    * tried in order of length, then value: h'00'..h'ff', h'0000'..h'ffff',
-   * and so on up to max_len bytes (1..GKDC_STORE_SID_MAX); a candidate is
-   * never offered twice under one Gid. Fails with GKDC_STORE_E_EXHAUSTED
+   * and so on up to max_len bytes (1..GKDC_STORE_SID_MAX). Once an
+   * allocation is committed, its candidate is never offered again under the
+   * same Gid; a rolled-back one may be. Fails with GKDC_STORE_E_EXHAUSTED
    * when none is left and GKDC_STORE_E_TOO_SMALL when `cap` is smaller than
    * the Sender ID. The Sender ID is written to buf and its length to *len.
    */
