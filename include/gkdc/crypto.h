@@ -30,26 +30,45 @@ extern "C" {
 #define GKDC_MAX_PUB_LEN 65      /* P-256 uncompressed point */
 #define GKDC_MAX_PRIV_LEN 32
 #define GKDC_MAX_HASH_LEN 64
-#define GKDC_MAX_KEY_LEN 32      /* AEAD and MAC keys */
-#define GKDC_MAX_NONCE_LEN 13
-#define GKDC_MAX_TAG_LEN 16
+#define GKDC_MAX_KEY_LEN 64      /* AEAD keys; 64 is the HMAC 512/512 key_len */
+#define GKDC_MAX_NONCE_LEN 16    /* AEAD nonces are 12 or 13; the A128CTR IV is 16 */
+#define GKDC_MAX_TAG_LEN 16      /* AEAD tags; MAC tags fit GKDC_MAX_HASH_LEN */
 
-/* How the adapter finds providers; filled by the host or by tests. */
+/*
+ * How the adapter finds providers; filled by the host or by tests. Each
+ * finder returns 1 and fills *out, or 0 when no alg plugin serves the key.
+ * The members after find_hkdf are optional (NULL, or outside `size`):
+ *
+ *   find_curve   the provider of key generation, public-from-private, ECDH
+ *                and the Ed25519 to X25519 mapping on a curve (a COSE
+ *                curve id): the plugin with an ECDH entry for that curve or
+ *                a SIGN entry on it. Without it the adapter calls find_alg
+ *                with the curve id, then with the curve's signature
+ *                algorithm (EdDSA, ES256).
+ *   find_random  the provider of random bytes. Without it the adapter uses
+ *                the provider of HKDF with SHA-256.
+ */
 struct gkdc_crypto {
   uint32_t size;
   void *arg;
   int (*find_alg)(void *arg, int32_t cose_alg, struct gkdc_provider *out);
   int (*find_hkdf)(void *arg, int32_t cose_hash_alg, struct gkdc_provider *out);
+  int (*find_curve)(void *arg, int32_t cose_curve, struct gkdc_provider *out);
+  int (*find_random)(void *arg, struct gkdc_provider *out);
 };
 
 /*
- * Builds an adapter that serves every algorithm from one alg plugin
- * (`ops`, `state`), for unit tests and the joining-node tools. `cx` must
- * outlive its use; it keeps pointers to `ops` and `state`.
+ * Builds an adapter that serves every algorithm that one alg plugin lists
+ * in its algs[] from that plugin, for unit tests and the joining-node
+ * tools. `cx` keeps the `provider` pointer: the provider (and the ops and
+ * state it points to) must outlive every use of `cx`.
  */
-void gkdc_crypto_init_single(struct gkdc_crypto *cx, struct gkdc_provider *provider);
+void gkdc_crypto_init_single(struct gkdc_crypto *cx,
+                             const struct gkdc_provider *provider);
 
-/* The info entry of a registered algorithm, or NULL. get0: borrowed. */
+/* The info entry of a registered algorithm, or NULL. HKDF and ECDH entries
+ * are not found here, because they are keyed by hash and curve ids that
+ * overlap algorithm ids. get0: borrowed from the provider's table. */
 const struct gkdc_alg_info *gkdc_crypto_alg_info_get0(const struct gkdc_crypto *cx,
                                                       int32_t cose_alg);
 
