@@ -79,7 +79,8 @@ plugin_dir = ( "$top_builddir/plugins", "$top_builddir/tests/plugins/.libs" );
 plugins = ( "alg-boringssl", "test-resource" );
 state_dir = "$work";
 listen = ( $listen );
-plugin_config = { test-resource = { large_size = $large_size; obs_interval_ms = 300; }; };
+plugin_config = { test-resource = { large_size = $large_size; obs_interval_ms = 300;
+                                     intercept = true; }; };
 EOF
 
 # ---- start ----
@@ -214,6 +215,20 @@ case "$(cat "$work/peer")" in
   *) fail "peer over udp: '$(cat "$work/peer")'" ;;
 esac
 
+# ---- OSCORE interceptor ----
+# The test plugin's interceptor dispatches requests with an OSCORE option
+# without decrypting them; the option value (0x0901) stands in for a kid.
+run_client -m get -O 9,0x0901 -o "$work/peer-oscore" "$coap/test/peer"
+case "$(cat "$work/peer-oscore")" in
+  "oscore 127.0.0.1:"*" kid=2 bytes") pass "OSCORE request goes through the interceptor" ;;
+  *) fail "peer through the interceptor: '$(cat "$work/peer-oscore")'" ;;
+esac
+out=$(run_client -m get -O 9,0x0901 "$coap/test/large" 2>&1)
+case "$out" in
+  *5.00*) pass "interceptor reply larger than one message answers 5.00" ;;
+  *) fail "large interceptor reply: '$(echo "$out" | head -c 200)'" ;;
+esac
+
 # ---- DTLS ----
 if [ "$have_dtls" = 1 ]; then
   coaps=$(grep '^coaps://' "$work/endpoints" | head -n 1)
@@ -260,14 +275,61 @@ if grep -q "test-resource: fini:" "$work/server.log"; then
 else
   fail "plugin fini did not run"
 fi
-if grep -E " (error|warning) " "$work/server.log" | grep -v "wrong-key\|PSK\|DTLS\|dtls" |
-   grep -q .; then
-  fail "server logged errors or warnings"
+# Expected: the failed handshake with the wrong key, and the refused
+# interceptor reply of test/large (libcoap warns that the PDU is too big).
+unexpected=$(grep -E " (error|warning) " "$work/server.log" |
+  grep -v -e "DTLS" -e "does not fit in one CoAP message" -e "exchange_reply failed" \
+    -e "coap_pdu_resize: pdu too big")
+if [ -n "$unexpected" ]; then
+  fail "server logged unexpected errors or warnings: $unexpected"
+else
+  pass "server logged no unexpected errors or warnings"
 fi
 
 if [ "$failures" -ne 0 ]; then
   echo "--- server log ---"
   cat "$work/server.log"
+fi
+
+# ---- a host without routes or interceptor ----
+cat >"$work/bare.cfg" <<EOF
+log = { level = "info"; sink = "stderr"; };
+plugin_dir = ( "$top_builddir/plugins" );
+plugins = ( "alg-boringssl" );
+state_dir = "$work";
+listen = ( { uri = "coap://127.0.0.1:0"; } );
+EOF
+rm -f "$work/endpoints"
+GKDC_NO_DLCLOSE=1 timeout 60 $gkdc_cmd serve -c "$work/bare.cfg" \
+  --endpoints-file "$work/endpoints" >"$work/bare.log" 2>&1 &
+server_pid=$!
+i=0
+while [ ! -s "$work/endpoints" ] && [ $i -lt 100 ] && kill -0 "$server_pid" 2>/dev/null; do
+  sleep 0.1
+  i=$((i + 1))
+done
+bare=$(head -n 1 "$work/endpoints" 2>/dev/null)
+out=$(run_client -m get -O 9,0x0901 "$bare/test/peer" 2>&1)
+case "$out" in
+  *4.02*) pass "OSCORE request without an interceptor answers 4.02" ;;
+  *) fail "OSCORE request without an interceptor: '$out'" ;;
+esac
+out=$(run_client -m get "$bare/.well-known/core" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+  pass "/.well-known/core of a host without routes is empty"
+else
+  fail "/.well-known/core of a bare host: status $rc, '$out'"
+fi
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=""
+if [ "$rc" -eq 0 ] && tail -n 1 "$work/bare.log" | grep -q "shutdown complete"; then
+  pass "host without routes stops cleanly"
+else
+  fail "host without routes: exit status $rc"
+  cat "$work/bare.log"
 fi
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

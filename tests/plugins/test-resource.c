@@ -13,19 +13,24 @@
  *   test/peer      GET, hidden from /.well-known/core: the transport, address
  *                  and DTLS PSK identity of the client
  *
+ * With `intercept = true` it registers a stand-in OSCORE interceptor that
+ * dispatches requests with an OSCORE option without decrypting them.
+ *
  * It also installs a DTLS PSK lookup that accepts identity "gkdc-test" with
  * key "test-psk-0123456".
  *
  * It is of kind "as" only because every plugin needs a kind; its operation
  * table is empty.
  *
- *   plugin_config = { test-resource = { large_size = 5000; obs_interval_ms = 300; }; };
+ *   plugin_config = { test-resource = { large_size = 5000; obs_interval_ms = 300;
+ *                                      intercept = true; }; };
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gkdc/as.h>
+#include <gkdc/coapmsg.h>
 #include <gkdc/host.h>
 #include <gkdc/plugin.h>
 
@@ -146,6 +151,9 @@ static int handle_peer(void *arg, const struct gkdc_request *req,
     n = snprintf(body, sizeof(body), "dtls %s identity=%.*s", peer->address,
                  (int)(peer->identity.len < 200 ? peer->identity.len : 200),
                  (const char *)peer->identity.ptr);
+  else if (peer->transport == GKDC_TRANSPORT_OSCORE)
+    n = snprintf(body, sizeof(body), "oscore %s kid=%zu bytes", peer->address,
+                 peer->identity.len);
   else
     n = snprintf(body, sizeof(body), "%s %s",
                  peer->transport == GKDC_TRANSPORT_UDP ? "udp" : "other", peer->address);
@@ -170,6 +178,65 @@ static int lookup_psk(void *arg, const struct gkdc_bytes *identity,
   return 1;
 }
 
+/*
+ * A stand-in for an OSCORE profile: it takes the outer Uri-Path as the inner
+ * path and the OSCORE option value as the kid, dispatches the request
+ * unchanged and replies in plain text, so that coap-client can check the
+ * interceptor path of the host without any cryptography.
+ */
+static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *msg,
+                      const struct gkdc_peer *peer) {
+  struct state *st = arg;
+  struct gkdc_bytes path[8];
+  struct gkdc_request req;
+  struct gkdc_peer inner_peer = *peer;
+  struct gkdc_response resp;
+  struct gkdc_coap_msg reply;
+  uint8_t cf[2];
+  size_t i;
+
+  memset(&req, 0, sizeof(req));
+  req.size = sizeof(req);
+  req.method = msg->code;
+  req.path = path;
+  req.content_format = GKDC_CF_NONE;
+  req.accept = GKDC_CF_NONE;
+  req.observe = GKDC_OBSERVE_NONE;
+  req.payload = msg->payload.ptr;
+  req.payload_len = msg->payload.len;
+  inner_peer.transport = GKDC_TRANSPORT_OSCORE;
+  req.peer = &inner_peer;
+  for (i = 0; i < msg->option_count; i++) {
+    const struct gkdc_coap_option *o = &msg->options[i];
+
+    if (o->number == GKDC_OPT_URI_PATH && req.path_count < 8)
+      path[req.path_count++] = o->value;
+    else if (o->number == GKDC_OPT_OSCORE)
+      inner_peer.identity = o->value;
+  }
+
+  gkdc_response_init(&resp);
+  st->host->dispatch(&req, &resp);
+
+  memset(&reply, 0, sizeof(reply));
+  reply.code = resp.code;
+  if (resp.content_format >= 0 && resp.content_format <= 0xffff) {
+    reply.options[0].number = GKDC_OPT_CONTENT_FORMAT;
+    reply.options[0].value.ptr = cf;
+    reply.options[0].value.len = 0;
+    if (resp.content_format > 0xff)
+      cf[reply.options[0].value.len++] = (uint8_t)(resp.content_format >> 8);
+    if (resp.content_format > 0)
+      cf[reply.options[0].value.len++] = (uint8_t)resp.content_format;
+    reply.option_count = 1;
+  }
+  reply.payload.ptr = resp.payload;
+  reply.payload.len = resp.payload_len;
+  if (!st->host->exchange_reply(x, &reply))
+    st->host->log(st->self, GKDC_LOG_ERR, "exchange_reply failed");
+  gkdc_response_clear(&resp);
+}
+
 static void test_fini(void *state) {
   struct state *st = state;
 
@@ -185,11 +252,13 @@ static int test_init(gkdc_plugin *self, const struct gkdc_host_api *host,
   const gkdc_cfg *cfg = host->config_get0(self);
   int64_t large_size = DEFAULT_LARGE_SIZE;
   int64_t interval = DEFAULT_OBS_INTERVAL_MS;
+  int with_interceptor = 0;
   struct state *st;
   size_t i;
 
   gkdc_cfg_get_int(cfg, "large_size", &large_size);
   gkdc_cfg_get_int(cfg, "obs_interval_ms", &interval);
+  gkdc_cfg_get_bool(cfg, "intercept", &with_interceptor);
   if (large_size < 1 || large_size > MAX_LARGE_SIZE || interval < 1) {
     host->log(self, GKDC_LOG_ERR, "large_size must be 1..%d and obs_interval_ms > 0",
               MAX_LARGE_SIZE);
@@ -229,13 +298,17 @@ static int test_init(gkdc_plugin *self, const struct gkdc_host_api *host,
     }
   }
 
-  /* A host without DTLS refuses the lookup; the plain tests still run. */
-  if (GKDC_HAS_OP(host, dtls_psk_set))
-    host->dtls_psk_set(self, lookup_psk, st);
-
   st->obs_timer = host->timer_add(self, (uint64_t)interval, 1, bump_obs, st);
   if (st->obs_timer == 0)
     goto fail;
+
+  /* The host has no way to unregister these two, so they come last. */
+  if (with_interceptor && !host->intercept_add(self, intercept, st))
+    goto fail;
+
+  /* A host without DTLS rejects the lookup; the plain tests still run. */
+  if (GKDC_HAS_OP(host, dtls_psk_set))
+    host->dtls_psk_set(self, lookup_psk, st);
   *state_out = st;
   return 1;
 
@@ -246,6 +319,7 @@ fail:
   host->route_remove(self, "test/deferred");
   host->route_remove(self, "test/obs");
   host->route_remove(self, "test/peer");
+  host->timer_cancel(st->obs_timer);
   free(st->large);
   free(st);
   return 0;
