@@ -302,6 +302,19 @@ int gkdc_oscore_replay_restore(struct gkdc_oscore_replay *w,
                                const struct gkdc_oscore_replay *saved, int exact);
 int gkdc_oscore_replay_resync(struct gkdc_oscore_replay *w, uint64_t seq);
 
+/* Length of the encoded window: version, state, size, highest, seen. */
+#define GKDC_OSCORE_REPLAY_STATE_LEN 19
+
+/*
+ * Encodes a window snapshot into the bytes the store keeps, and decodes
+ * them back (checking the format version, state and size). The decoded
+ * snapshot goes through gkdc_oscore_replay_restore(), which checks the
+ * rest. Each returns 1, or 0 on invalid input.
+ */
+int gkdc_oscore_replay_encode(const struct gkdc_oscore_replay *w,
+                              uint8_t out[GKDC_OSCORE_REPLAY_STATE_LEN]);
+int gkdc_oscore_replay_decode(const uint8_t *in, size_t len, struct gkdc_oscore_replay *out);
+
 /* ---- OSCORE option (oscore_option.c) ---- */
 
 /* Flag bits of the first option byte (RFC 8613 section 6.1). */

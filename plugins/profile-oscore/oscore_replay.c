@@ -127,3 +127,41 @@ int gkdc_oscore_replay_resync(struct gkdc_oscore_replay *w, uint64_t seq)
   w->seen = window_mask(w->size);
   return 1;
 }
+
+int gkdc_oscore_replay_encode(const struct gkdc_oscore_replay *w,
+                              uint8_t out[GKDC_OSCORE_REPLAY_STATE_LEN])
+{
+  size_t i;
+
+  if (w->state > GKDC_OSCORE_REPLAY_UNSYNCED || w->size > GKDC_OSCORE_REPLAY_WINDOW_MAX)
+    return 0;
+  out[0] = 1; /* format version */
+  out[1] = (uint8_t)w->state;
+  out[2] = (uint8_t)w->size;
+  for (i = 0; i < 8; i++) {
+    out[3 + i] = (uint8_t)(w->highest >> (56 - 8 * i));
+    out[11 + i] = (uint8_t)(w->seen >> (56 - 8 * i));
+  }
+  return 1;
+}
+
+int gkdc_oscore_replay_decode(const uint8_t *in, size_t len, struct gkdc_oscore_replay *out)
+{
+  struct gkdc_oscore_replay w;
+  size_t i;
+
+  if (len != GKDC_OSCORE_REPLAY_STATE_LEN || in[0] != 1)
+    return 0;
+  memset(&w, 0, sizeof(w));
+  w.state = in[1];
+  w.size = in[2];
+  for (i = 0; i < 8; i++) {
+    w.highest = (w.highest << 8) | in[3 + i];
+    w.seen = (w.seen << 8) | in[11 + i];
+  }
+  if (w.state > GKDC_OSCORE_REPLAY_UNSYNCED || w.size == 0 ||
+      w.size > GKDC_OSCORE_REPLAY_WINDOW_MAX)
+    return 0;
+  *out = w;
+  return 1;
+}

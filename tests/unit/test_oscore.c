@@ -701,6 +701,35 @@ static void test_replay_restore_rejects_garbage(void)
   CU_ASSERT_FALSE(gkdc_oscore_replay_init(&w, 65));
 }
 
+static void test_replay_encoding(void)
+{
+  struct gkdc_oscore_replay w, back;
+  uint8_t bytes[GKDC_OSCORE_REPLAY_STATE_LEN];
+
+  CU_ASSERT_FATAL(gkdc_oscore_replay_init(&w, 64));
+  CU_ASSERT_FATAL(gkdc_oscore_replay_update(&w, 1000));
+  CU_ASSERT_FATAL(gkdc_oscore_replay_update(&w, 990));
+  CU_ASSERT_FATAL(gkdc_oscore_replay_encode(&w, bytes));
+  CHECK_HEX(bytes, sizeof(bytes), "010140" "00000000000003e8" "0000000000000401");
+  CU_ASSERT_FATAL(gkdc_oscore_replay_decode(bytes, sizeof(bytes), &back));
+  CU_ASSERT_FATAL(gkdc_oscore_replay_restore(&w, &back, 1));
+  CU_ASSERT_EQUAL(gkdc_oscore_replay_check(&w, 990), GKDC_OSCORE_REPLAY_REPLAY);
+  CU_ASSERT_EQUAL(gkdc_oscore_replay_check(&w, 991), GKDC_OSCORE_REPLAY_OK);
+
+  /* Wrong length, version, state or size. */
+  CU_ASSERT_FALSE(gkdc_oscore_replay_decode(bytes, sizeof(bytes) - 1, &back));
+  bytes[0] = 2;
+  CU_ASSERT_FALSE(gkdc_oscore_replay_decode(bytes, sizeof(bytes), &back));
+  bytes[0] = 1;
+  bytes[1] = 3;
+  CU_ASSERT_FALSE(gkdc_oscore_replay_decode(bytes, sizeof(bytes), &back));
+  bytes[1] = 1;
+  bytes[2] = 65;
+  CU_ASSERT_FALSE(gkdc_oscore_replay_decode(bytes, sizeof(bytes), &back));
+  bytes[2] = 0;
+  CU_ASSERT_FALSE(gkdc_oscore_replay_decode(bytes, sizeof(bytes), &back));
+}
+
 #undef OK
 #undef REPLAY
 #undef INVALID
@@ -1631,6 +1660,7 @@ static const struct {
   {"replay window 64", test_replay_window_64},
   {"replay restore", test_replay_restore},
   {"replay restore rejects garbage", test_replay_restore_rejects_garbage},
+  {"replay state encoding", test_replay_encoding},
   {"option decode valid", test_option_decode_valid},
   {"option decode malformed", test_option_decode_malformed},
   {"option decode prefixes", test_option_decode_prefixes},
