@@ -8,8 +8,12 @@
 #include <stddef.h>
 
 #include <gkdc/alg.h>
+#include <gkdc/credfmt.h>
 #include <gkdc/host.h>
 #include <gkdc/plugin.h>
+#include <gkdc/pop.h>
+#include <gkdc/profile.h>
+#include <gkdc/store.h>
 
 #define TP_GOOD_ALG 1      /* a valid alg plugin, "test-alg" */
 #define TP_GOOD_POP 2      /* a valid pop plugin, "test-pop" */
@@ -24,6 +28,15 @@
 #define TP_INIT_FAILS 11   /* init returns 0 */
 #define TP_STORE_A 12      /* a store plugin, loads */
 #define TP_STORE_B 13      /* a second store plugin */
+#define TP_CREDFMT_A 14    /* credential format label 14 (kccs), loads */
+#define TP_CREDFMT_B 15    /* label 14 again, under another name */
+#define TP_POP_TWIN 16     /* the method name of TP_GOOD_POP again */
+#define TP_NO_ALGS 17      /* an alg plugin with an empty algs[] list */
+#define TP_BAD_NAME 18     /* a name with a space */
+#define TP_NULL_OPS 19     /* no operation table */
+#define TP_NULL_DESC 20    /* the entry point returns NULL */
+#define TP_PROFILE 21      /* a profile plugin, ace_profile "test_profile" */
+#define TP_ALG_TWIN 22     /* the algorithm id of TP_GOOD_ALG again */
 
 #ifndef TP_VARIANT
 #error "build with -DTP_VARIANT=<one of the TP_* values>"
@@ -62,6 +75,32 @@
 #elif TP_VARIANT == TP_STORE_B
 #define TP_NAME "test-store-b"
 #define TP_KIND GKDC_PLUGIN_STORE
+#elif TP_VARIANT == TP_CREDFMT_A
+#define TP_NAME "test-credfmt-a"
+#define TP_KIND GKDC_PLUGIN_CREDFMT
+#elif TP_VARIANT == TP_CREDFMT_B
+#define TP_NAME "test-credfmt-b"
+#define TP_KIND GKDC_PLUGIN_CREDFMT
+#elif TP_VARIANT == TP_POP_TWIN
+#define TP_NAME "test-pop-twin"
+#define TP_KIND GKDC_PLUGIN_POP
+#define TP_METHOD "test-pop-method"
+#elif TP_VARIANT == TP_NO_ALGS
+#define TP_NAME "test-no-algs"
+#define TP_ALG_COUNT 0
+#elif TP_VARIANT == TP_BAD_NAME
+#define TP_NAME "bad name"
+#elif TP_VARIANT == TP_NULL_OPS
+#define TP_NAME "test-null-ops"
+#define TP_OPS NULL
+#elif TP_VARIANT == TP_NULL_DESC
+#define TP_NAME "test-null-desc"
+#elif TP_VARIANT == TP_PROFILE
+#define TP_NAME "test-profile"
+#define TP_KIND GKDC_PLUGIN_PROFILE
+#elif TP_VARIANT == TP_ALG_TWIN
+#define TP_NAME "test-alg-twin"
+#define TP_ALG_ID (-65100 - TP_GOOD_ALG)
 #else
 #error "unknown TP_VARIANT"
 #endif
@@ -77,6 +116,16 @@
 #endif
 #ifndef TP_SIGNATURE
 #define TP_SIGNATURE GKDC_BUILD_SIGNATURE
+#endif
+#ifndef TP_METHOD
+#define TP_METHOD TP_NAME "-method"
+#endif
+/* Algorithm ids from the private-use range, so no real one is shadowed. */
+#ifndef TP_ALG_ID
+#define TP_ALG_ID (-65100 - TP_VARIANT)
+#endif
+#ifndef TP_ALG_COUNT
+#define TP_ALG_COUNT 1
 #endif
 
 struct tp_state {
@@ -104,9 +153,8 @@ static void tp_fini(void *arg) {
     st->host->log(st->self, GKDC_LOG_INFO, "fini %s", TP_NAME);
 }
 
-/* An algorithm id from the private-use range, so no real one is shadowed. */
-static const struct gkdc_alg_info tp_algs[] = {
-    {.id = -65100 - TP_VARIANT, .cls = GKDC_ALG_SIGN, .name = "test"},
+static const struct gkdc_alg_info tp_algs[] __attribute__((unused)) = {
+    {.id = TP_ALG_ID, .cls = GKDC_ALG_SIGN, .name = "test"},
 };
 
 static int tp_random(void *st, uint8_t *buf, size_t len) {
@@ -117,7 +165,7 @@ static int tp_random(void *st, uint8_t *buf, size_t len) {
   return 1;
 }
 
-static const struct gkdc_alg_ops tp_alg_ops = {
+static const struct gkdc_alg_ops tp_alg_ops __attribute__((unused)) = {
 #if TP_VARIANT == TP_OLDER_MINOR
     /* A table that ends before hkdf, as if hkdf had been added later. */
     .size = offsetof(struct gkdc_alg_ops, hkdf),
@@ -125,17 +173,44 @@ static const struct gkdc_alg_ops tp_alg_ops = {
     .size = sizeof(struct gkdc_alg_ops),
 #endif
     .algs = tp_algs,
-    .alg_count = 1,
+    .alg_count = TP_ALG_COUNT,
     .random = tp_random,
 };
 
-/* The leading members of the pop table: its size and method name. */
-static const struct {
-  uint32_t size;
-  const char *name;
-} tp_named_ops = {sizeof(tp_named_ops), TP_NAME "-method"};
+/* Tables of the other kinds carry only the key the registry reads. Each
+ * variant uses one table, so the others are marked unused. */
+static const struct gkdc_credfmt_ops tp_credfmt_ops __attribute__((unused)) = {
+    .size = sizeof(struct gkdc_credfmt_ops),
+    .cose_header_label = GKDC_COSE_HDR_KCCS,
+    .name = "test",
+};
 
-static const struct gkdc_plugin_desc tp_desc = {
+static const struct gkdc_pop_ops tp_pop_ops __attribute__((unused)) = {
+    .size = sizeof(struct gkdc_pop_ops),
+    .name = TP_METHOD,
+};
+
+static const struct gkdc_profile_ops tp_profile_ops __attribute__((unused)) = {
+    .size = sizeof(struct gkdc_profile_ops),
+    .ace_profile = "test_profile",
+};
+
+static const struct gkdc_store_ops tp_store_ops __attribute__((unused)) = {
+    .size = sizeof(struct gkdc_store_ops),
+};
+
+/* The table of the variant's kind. The kinds are enum constants, which #if
+ * cannot compare, so the choice is a constant expression. */
+#ifndef TP_OPS
+#define TP_OPS                                                                 \
+  (TP_KIND == GKDC_PLUGIN_CREDFMT   ? (const void *)&tp_credfmt_ops           \
+   : TP_KIND == GKDC_PLUGIN_POP     ? (const void *)&tp_pop_ops               \
+   : TP_KIND == GKDC_PLUGIN_PROFILE ? (const void *)&tp_profile_ops           \
+   : TP_KIND == GKDC_PLUGIN_STORE   ? (const void *)&tp_store_ops             \
+                                    : (const void *)&tp_alg_ops)
+#endif
+
+static const struct gkdc_plugin_desc tp_desc __attribute__((unused)) = {
     .abi_major = TP_MAJOR,
     .abi_minor = TP_MINOR,
     .build_signature = TP_SIGNATURE,
@@ -145,8 +220,7 @@ static const struct gkdc_plugin_desc tp_desc = {
     .description = "loader test plugin",
     .init = tp_init,
     .fini = tp_fini,
-    .ops = TP_KIND == GKDC_PLUGIN_ALG ? (const void *)&tp_alg_ops
-                                     : (const void *)&tp_named_ops,
+    .ops = TP_OPS,
 };
 
 #if TP_VARIANT == TP_NO_ENTRY
@@ -154,6 +228,11 @@ static const struct gkdc_plugin_desc tp_desc = {
 GKDC_EXPORT const struct gkdc_plugin_desc *not_the_entry_point(void);
 GKDC_EXPORT const struct gkdc_plugin_desc *not_the_entry_point(void) {
   return &tp_desc;
+}
+#elif TP_VARIANT == TP_NULL_DESC
+GKDC_EXPORT const struct gkdc_plugin_desc *gkdc_plugin_entry(void);
+GKDC_EXPORT const struct gkdc_plugin_desc *gkdc_plugin_entry(void) {
+  return NULL;
 }
 #else
 GKDC_PLUGIN_DEFINE(tp_desc)

@@ -22,7 +22,7 @@ struct captured_line {
 static struct captured_line captured[CAPTURE_MAX_LINES];
 static size_t captured_count;
 
-static void capture_hook(void *arg, int level, const char *who, const char *msg) {
+static inline void capture_hook(void *arg, int level, const char *who, const char *msg) {
   struct captured_line *line;
 
   (void)arg;
@@ -35,14 +35,14 @@ static void capture_hook(void *arg, int level, const char *who, const char *msg)
 }
 
 /* Forgets earlier lines and captures every level from now on. */
-static void capture_start(void) {
+static inline void capture_start(void) {
   captured_count = 0;
   gkdc_log_set_level(GKDC_LOG_DEBUG);
   gkdc_log_set_hook(capture_hook, NULL);
 }
 
 /* Counts captured lines at `level` (any level when level is 0). */
-static size_t capture_count_level(int level) {
+static inline size_t capture_count_level(int level) {
   size_t i, n = 0;
 
   for (i = 0; i < captured_count; i++) {
@@ -53,7 +53,7 @@ static size_t capture_count_level(int level) {
 }
 
 /* Returns the first captured line at `level` that contains `text`, or NULL. */
-static const struct captured_line *capture_find(int level, const char *text) {
+static inline const struct captured_line *capture_find(int level, const char *text) {
   size_t i;
 
   for (i = 0; i < captured_count; i++) {
@@ -64,7 +64,7 @@ static const struct captured_line *capture_find(int level, const char *text) {
 }
 
 /* Returns the index of the first line whose message is exactly `msg`, or -1. */
-static int capture_index(const char *msg) {
+static inline int capture_index(const char *msg) {
   size_t i;
 
   for (i = 0; i < captured_count; i++) {

@@ -78,6 +78,77 @@ static void test_reject_missing_file(void) {
   expect_rejected("does-not-exist", "cannot load: ");
 }
 
+static void test_reject_invalid_name(void) {
+  expect_rejected("bad-name", "invalid name; a name has 1 to 64 characters");
+}
+
+static void test_reject_null_ops(void) {
+  expect_rejected("null-ops", "no operation table");
+}
+
+static void test_reject_null_descriptor(void) {
+  expect_rejected("null-desc", "entry point gkdc_plugin_entry returned no descriptor");
+}
+
+static void test_reject_empty_alg_list(void) {
+  expect_rejected("no-algs", "alg plugin lists no algorithms");
+}
+
+/* Loads `first`, then expects `second` to be rejected with `reason`. */
+static void expect_second_rejected(const char *first, const char *second,
+                                   const char *reason) {
+  char expected[1200];
+
+  reset();
+  CU_ASSERT_EQUAL(gkdc_plugin_load(plugin_file(first), NULL), 1);
+  CU_ASSERT_EQUAL(gkdc_plugin_load(plugin_file(second), NULL), 0);
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_ERR), 1);
+  snprintf(expected, sizeof(expected), "plugin %s rejected: %s", plugin_file(second),
+           reason);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, expected));
+  if (capture_find(GKDC_LOG_ERR, expected) == NULL)
+    fprintf(stderr, "expected a line containing: %s\n", expected);
+}
+
+static void test_reject_duplicate_label(void) {
+  expect_second_rejected("credfmt-a", "credfmt-b",
+                         "credential format 14 is already served by test-credfmt-a");
+}
+
+static void test_reject_duplicate_method(void) {
+  expect_second_rejected("good-pop", "pop-twin",
+                         "PoP method name \"test-pop-method\" is already served by test-pop");
+}
+
+static void test_keyed_lookups(void) {
+  struct gkdc_provider prov;
+
+  reset();
+  CU_ASSERT_EQUAL(gkdc_plugin_load(plugin_file("credfmt-a"), NULL), 1);
+  CU_ASSERT_EQUAL(gkdc_plugin_load(plugin_file("profile"), NULL), 1);
+  CU_ASSERT_EQUAL(gkdc_plugins_init_all(), 1);
+
+  CU_ASSERT_EQUAL(gkdc_registry_find_credfmt(14, &prov), 1);
+  CU_ASSERT_STRING_EQUAL(prov.plugin_name, "test-credfmt-a");
+  CU_ASSERT_EQUAL(gkdc_registry_find_credfmt(33, &prov), 0);
+  CU_ASSERT_EQUAL(gkdc_registry_find_profile("test_profile", &prov), 1);
+  CU_ASSERT_STRING_EQUAL(prov.plugin_name, "test-profile");
+  CU_ASSERT_EQUAL(gkdc_registry_find_profile("coap_dtls", &prov), 0);
+  CU_ASSERT_EQUAL(gkdc_registry_find_profile(NULL, &prov), 0);
+}
+
+static void test_first_alg_serves_twin(void) {
+  struct gkdc_provider prov;
+
+  reset();
+  CU_ASSERT_EQUAL(gkdc_plugin_load(plugin_file("good-alg"), NULL), 1);
+  CU_ASSERT_EQUAL(gkdc_plugin_load(plugin_file("alg-twin"), NULL), 1);
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_ERR), 0);
+  CU_ASSERT_EQUAL(gkdc_plugins_init_all(), 1);
+  CU_ASSERT_EQUAL(gkdc_registry_find_alg(-65101, &prov), 1);
+  CU_ASSERT_STRING_EQUAL(prov.plugin_name, "test-alg");
+}
+
 static void test_reject_duplicate_name(void) {
   char expected[1200];
   gkdc_plugin *a = NULL, *b = NULL;
@@ -310,6 +381,14 @@ int main(void) {
   CU_add_test(suite, "reject unknown kind", test_reject_unknown_kind);
   CU_add_test(suite, "reject missing file", test_reject_missing_file);
   CU_add_test(suite, "reject duplicate name", test_reject_duplicate_name);
+  CU_add_test(suite, "reject invalid name", test_reject_invalid_name);
+  CU_add_test(suite, "reject null ops", test_reject_null_ops);
+  CU_add_test(suite, "reject null descriptor", test_reject_null_descriptor);
+  CU_add_test(suite, "reject empty alg list", test_reject_empty_alg_list);
+  CU_add_test(suite, "reject duplicate label", test_reject_duplicate_label);
+  CU_add_test(suite, "reject duplicate method", test_reject_duplicate_method);
+  CU_add_test(suite, "keyed lookups", test_keyed_lookups);
+  CU_add_test(suite, "first alg serves twin", test_first_alg_serves_twin);
   CU_add_test(suite, "reject second store", test_reject_second_store);
   CU_add_test(suite, "older minor loads", test_older_minor_loads);
   CU_add_test(suite, "newer minor loads with notice", test_newer_minor_loads_with_notice);
