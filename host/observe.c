@@ -235,9 +235,11 @@ static int notify_one(struct observer *o) {
     goto done;
   }
 
+  /* A failed send can raise a session event that frees `o`, so nothing
+   * below touches it. */
   if (coap_send(o->session, pdu) == COAP_INVALID_MID) {
-    gkdc_log(GKDC_LOG_WARNING, "coap", "could not send a notification of /%s to "
-             "%s; removing the observer", o->path, parsed.address);
+    gkdc_log(GKDC_LOG_WARNING, "coap", "could not send a notification to %s; "
+             "removing the observer", parsed.address);
     keep = 0;
   }
   pdu = NULL;

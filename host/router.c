@@ -99,10 +99,18 @@ int gkdc_router_add(gkdc_plugin *owner, const struct gkdc_route *route) {
              route->path != NULL ? route->path : "(null)");
     return 0;
   }
-  if (route->handler == NULL || route->methods == 0 ||
-      (route->methods & ~ALL_METHODS) != 0 || (route->flags & ~KNOWN_FLAGS) != 0) {
-    GKDC_ERR("route rejected: %s has no handler, or invalid methods 0x%x or "
-             "flags 0x%x", route->path, route->methods, route->flags);
+  if (route->handler == NULL) {
+    GKDC_ERR("route rejected: %s has no handler", route->path);
+    return 0;
+  }
+  if (route->methods == 0 || (route->methods & ~ALL_METHODS) != 0) {
+    GKDC_ERR("route rejected: %s has invalid methods 0x%x; use GKDC_METHOD_BIT() "
+             "of GET to IPATCH", route->path, route->methods);
+    return 0;
+  }
+  if ((route->flags & ~KNOWN_FLAGS) != 0) {
+    GKDC_ERR("route rejected: %s has unknown flags 0x%x", route->path,
+             route->flags & ~KNOWN_FLAGS);
     return 0;
   }
   if (find_exact(route->path) != NULL) {

@@ -13,6 +13,12 @@
 #include "internal.h"
 #include "log_capture.h"
 
+/* Ends a capture_start() and goes back to warnings and errors only. */
+static void capture_stop(void) {
+  gkdc_log_set_hook(NULL, NULL);
+  gkdc_log_set_level(GKDC_LOG_WARNING);
+}
+
 /* Two fake owners: the router only compares the pointers. */
 static gkdc_plugin *const owner_a = (gkdc_plugin *)&owner_a;
 static gkdc_plugin *const owner_b = (gkdc_plugin *)&owner_b;
@@ -135,14 +141,19 @@ static void test_route_add_validation(void) {
     CU_ASSERT_EQUAL(gkdc_router_add(owner_a, &r), 0);
   }
 
+  capture_start();
   r = route("a", GET_BIT, 0, NULL, NULL, "x");
   CU_ASSERT_EQUAL(gkdc_router_add(owner_a, &r), 0);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "a has no handler"));
   r = route("a", 0, 0, NULL, answer_arg, "x");
   CU_ASSERT_EQUAL(gkdc_router_add(owner_a, &r), 0);
   r = route("a", GKDC_METHOD_BIT(9), 0, NULL, answer_arg, "x");
   CU_ASSERT_EQUAL(gkdc_router_add(owner_a, &r), 0);
   r = route("a", GET_BIT, 0x80, NULL, answer_arg, "x");
   CU_ASSERT_EQUAL(gkdc_router_add(owner_a, &r), 0);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "a has invalid methods 0x200"));
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "a has unknown flags 0x80"));
+  capture_stop();
   r = route("a", GET_BIT, 0, NULL, answer_arg, "x");
   r.size = 4;
   CU_ASSERT_EQUAL(gkdc_router_add(owner_a, &r), 0);
@@ -202,7 +213,7 @@ static void test_dispatch_errors(void) {
   CU_ASSERT_EQUAL(dispatch(GKDC_GET, "silent", NULL, NULL, 0), GKDC_CODE(5, 0));
   CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_ERR), 1);
   CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "without a response code"));
-  gkdc_log_set_hook(NULL, NULL);
+  capture_stop();
   gkdc_router_clear();
 }
 
@@ -301,7 +312,7 @@ static void test_inner_dispatch_cannot_defer(void) {
   CU_ASSERT_EQUAL(gkdc_coap_dispatch_inner(&t.req, &resp), 0);
   CU_ASSERT_PTR_NULL(handle);
   CU_ASSERT_EQUAL(resp.code, GKDC_CODE(5, 0));
-  gkdc_log_set_hook(NULL, NULL);
+  capture_stop();
   gkdc_response_clear(&resp);
 
   make_req(&t, GKDC_GET, "missing", NULL);
@@ -323,7 +334,7 @@ static void test_intercept_single_owner(void) {
   CU_ASSERT_EQUAL(gkdc_coap_intercept_add(owner_b, noop_intercept, NULL), 0);
   CU_ASSERT(capture_index("an OSCORE interceptor is already registered; only one "
                           "profile plugin can handle OSCORE requests") >= 0);
-  gkdc_log_set_hook(NULL, NULL);
+  capture_stop();
   gkdc_coap_intercept_remove_owner(owner_b);
   CU_ASSERT_EQUAL(gkdc_coap_intercept_add(owner_b, noop_intercept, NULL), 0);
   gkdc_coap_intercept_remove_owner(owner_a);
