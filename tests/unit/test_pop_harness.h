@@ -115,12 +115,16 @@ static int harness_load(const char *rel, uint32_t kind, struct harness_plugin *p
   return 1;
 }
 
-/* Calls the plugin's fini and unloads it. Takes a plugin that failed to load. */
+/*
+ * Calls the plugin's fini and unloads it, unless GKDC_NO_DLCLOSE is set (as
+ * in the sanitizer run, so that leak traces keep their symbols). Takes a
+ * plugin that failed to load.
+ */
 static void harness_unload(struct harness_plugin *p)
 {
   if (p->desc != NULL && p->state != NULL)
     p->desc->fini(p->state);
-  if (p->dl != NULL)
+  if (p->dl != NULL && getenv("GKDC_NO_DLCLOSE") == NULL)
     dlclose(p->dl);
   memset(p, 0, sizeof(*p));
 }
