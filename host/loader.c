@@ -337,7 +337,9 @@ int gkdc_plugins_load_config(void) {
   }
   free(list.owned);
 
-  if (!check_sections(root))
+  /* After a failed load, a section of the failed plugin would be reported
+   * a second time as naming no plugin. */
+  if (ok && !check_sections(root))
     ok = 0;
   return ok;
 }

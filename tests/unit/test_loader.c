@@ -330,6 +330,16 @@ static void test_config_reports_every_rejection(void) {
   CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "unknown-kind.so rejected: unknown kind 99"));
 }
 
+static void test_config_rejection_reported_once(void) {
+  reset();
+  CU_ASSERT_EQUAL(load_config("plugins = ( \"bad-abi-major\" );\n"
+                              "plugin_config = { test-bad-abi = {}; };\n"),
+                  1);
+  CU_ASSERT_EQUAL(gkdc_plugins_load_config(), 0);
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_ERR), 1);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "bad-abi-major.so rejected: ABI major 2"));
+}
+
 static void test_config_explicit_path(void) {
   char body[1200];
 
@@ -398,6 +408,7 @@ int main(void) {
   CU_add_test(suite, "config unknown section", test_config_unknown_section);
   CU_add_test(suite, "config plugin not found", test_config_plugin_not_found);
   CU_add_test(suite, "config reports every rejection", test_config_reports_every_rejection);
+  CU_add_test(suite, "config rejection reported once", test_config_rejection_reported_once);
   CU_add_test(suite, "config explicit path", test_config_explicit_path);
   CU_add_test(suite, "host API table", test_host_api_table);
 
