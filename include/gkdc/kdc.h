@@ -136,6 +136,25 @@ struct gkdc_kdc_token_transfer {
   size_t request_map_len;
 };
 
+/* What a joining node asks for in its Token Transfer Request, each sent
+ * with the value null (token_transfer_request). */
+#define GKDC_KDC_ASK_SIGN_INFO 0x1    /* sign_info: signature parameters */
+#define GKDC_KDC_ASK_ECDH_INFO 0x2    /* ecdh_info: pairwise-mode parameters */
+#define GKDC_KDC_ASK_KDC_DH_CREDS 0x4 /* kdc_dh_creds: the KDC's DH credentials */
+
+/*
+ * The KDC's parameters in a Token Transfer Response, as a joining node
+ * parses them. Views point into the parsed payload; an absent parameter is
+ * an empty view.
+ */
+struct gkdc_kdc_token_transfer_info {
+  uint32_t size;
+  struct gkdc_bytes kdcchallenge; /* N_S */
+  struct gkdc_bytes sign_info;    /* encoded sign_info array */
+  struct gkdc_bytes ecdh_info;    /* encoded ecdh_info array */
+  struct gkdc_bytes kdc_dh_creds; /* encoded kdc_dh_creds array */
+};
+
 /* A group's lifecycle state. */
 enum gkdc_group_status {
   GKDC_GROUP_ACTIVE = 1,   /* members may join and communicate */
@@ -273,6 +292,27 @@ struct gkdc_kdc_ops {
    */
   int (*key_dist_parse)(void *st, const uint8_t *payload, size_t payload_len,
                         struct gkdc_kdc_key_dist *out, int *err);
+
+  /*
+   * Joining-node side: writes the Token Transfer Request parameters that
+   * `ask` (GKDC_KDC_ASK_*) selects, each with the value null, as encoded
+   * CBOR key/value pairs in ascending key order for the profile's
+   * client_authz_info_request (<gkdc/profile.h>). `*entry_count` receives
+   * the number of pairs.
+   */
+  int (*token_transfer_request)(void *st, uint32_t ask, uint8_t *entries,
+                                size_t *entries_len, size_t *entry_count,
+                                int *err);
+
+  /*
+   * Joining-node side: reads the KDC's parameters from the payload of a
+   * Token Transfer Response (the application/ace+cbor map the profile
+   * processed) into `out`, checking their types.
+   */
+  int (*token_transfer_response_parse)(void *st, const uint8_t *payload,
+                                       size_t payload_len,
+                                       struct gkdc_kdc_token_transfer_info *out,
+                                       int *err);
 };
 
 #ifdef __cplusplus
