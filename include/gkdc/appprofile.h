@@ -39,7 +39,7 @@ extern "C" {
 /*
  * Numbers of the OSCORE profile (draft-ietf-ace-key-groupcomm-oscore-21).
  * IANA registered all of them in March 2026 with the values the draft
- * suggests; the draft is not yet a published RFC, so re-check on
+ * suggests. The draft is not yet a published RFC, so re-check them on
  * publication.
  */
 #define GKDC_OSC_GROUPCOMM_PROFILE 1 /* ace_groupcomm_profile coap_group_oscore_app */
@@ -111,15 +111,15 @@ enum gkdc_ap_context {
 #define GKDC_AP_MODE_GROUP 0x1    /* group mode (signatures) in use */
 #define GKDC_AP_MODE_PAIRWISE 0x2 /* pairwise mode (ECDH) in use */
 
-/* The answer a failed check turns into. */
+/* The error response a failed check turns into. */
 struct gkdc_ap_fail {
   uint8_t code;     /* GKDC_CODE(); 4.00, 4.03, 5.03, ... */
   int error_id;     /* ACE Groupcomm error id, or -1 for none */
   const char *detail; /* static text for the problem details' detail, or NULL */
 };
 
-/* A member as the KDC knows it: its store record and its parsed
- * credential (NULL for a member without one). */
+/* A member: its store record and its parsed credential (NULL for a
+ * member without one). */
 struct gkdc_ap_member {
   uint32_t size;
   const struct gkdc_store_member *rec;
@@ -185,7 +185,7 @@ struct gkdc_appprofile_ops {
    * Finds the roles granted for group `name` in a token's scope claim
    * (`scope`, the encoded claim, possibly tagged as extended scope).
    * Returns 1 and fills *roles when the group is in the scope, 0 when it is
-   * not or the scope is malformed (then `fail` says which).
+   * not or the scope is malformed (`fail` then tells the two apart).
    */
   int (*scope_roles)(void *st, struct gkdc_bytes scope, const char *name,
                      uint64_t *roles, struct gkdc_ap_fail *fail);
@@ -213,7 +213,7 @@ struct gkdc_appprofile_ops {
   /*
    * Validates a group configuration map and fills the settings of `out`
    * (flags, algorithms, parameters, cred_fmt, max_stale_sets, config);
-   * views in `out` point into `config`. `fail` says what is wrong.
+   * views in `out` point into `config`. `fail` describes what is wrong.
    */
   int (*config_parse)(void *st, const uint8_t *config, size_t config_len,
                       struct gkdc_store_group *out, struct gkdc_ap_fail *fail);

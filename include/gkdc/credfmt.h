@@ -56,7 +56,8 @@ enum gkdc_cred_err {
   GKDC_CRED_ERR_TOO_LARGE = 2,       /* input above GKDC_CRED_MAX_LEN or a plugin limit */
   GKDC_CRED_ERR_NO_KEY = 3,          /* no public key where the format puts it */
   GKDC_CRED_ERR_UNSUPPORTED_KEY = 4, /* key type, curve or algorithm gkdc does not implement */
-  GKDC_CRED_ERR_INVALID_KEY = 5,     /* wrong key length, or the point is not on the curve */
+  GKDC_CRED_ERR_INVALID_KEY = 5,     /* wrong key length, point not on the curve, or
+                                      * an `alg` that does not fit the key */
   GKDC_CRED_ERR_UNTRUSTED = 6,       /* certificate path does not reach a trust anchor */
   GKDC_CRED_ERR_EXPIRED = 7,         /* outside the validity period */
   GKDC_CRED_ERR_BUFFER = 8,          /* caller's output buffer too small */
