@@ -253,6 +253,11 @@ typedef int (*gkdc_store_member_fn)(void *arg, const struct gkdc_store_member *m
 typedef int (*gkdc_store_sid_fn)(void *arg, uint64_t version, const uint8_t *sid,
                                  size_t sid_len);
 
+/* Names of the AS's counters (counter_next): the sequence number in the
+ * cti of issued tokens, and the next OSCORE input material id. */
+#define GKDC_STORE_COUNTER_AS_CTI_SEQ "as.cti_seq"
+#define GKDC_STORE_COUNTER_AS_OSCORE_ID "as.oscore_id"
+
 /* Maximum Sender ID length sid_allocate() accepts (RFC 8613 §3.3: nonce
  * length - 6, at most 7 bytes for a 13-byte nonce). */
 #define GKDC_STORE_SID_MAX 7

@@ -246,6 +246,7 @@ static void test_schema_created_fresh(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(st);
   CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), 1);
   CU_ASSERT_EQUAL(sql_int("PRAGMA application_id"), 0x676b6463);
+  CU_ASSERT(sql_text_is("PRAGMA journal_mode", "wal"));
   CU_ASSERT_EQUAL(sql_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                           "AND name IN ('tokens', 'groups', 'members', 'sender_ids', "
                           "'stale_sids', 'oscore_contexts', 'counters')"),
@@ -401,19 +402,19 @@ static void test_counters(void) {
   st = store_open();
   CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 
-  CU_ASSERT(ops->counter_get(st, "as.cti", &v));
+  CU_ASSERT(ops->counter_get(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, &v));
   CU_ASSERT_EQUAL(v, 0);
-  CU_ASSERT(ops->counter_next(st, "as.cti", &v));
+  CU_ASSERT(ops->counter_next(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, &v));
   CU_ASSERT_EQUAL(v, 0);
-  CU_ASSERT(ops->counter_next(st, "as.cti", &v));
+  CU_ASSERT(ops->counter_next(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, &v));
   CU_ASSERT_EQUAL(v, 1);
-  CU_ASSERT(ops->counter_raise(st, "as.cti", 1));
-  CU_ASSERT(ops->counter_next(st, "as.cti", &v));
+  CU_ASSERT(ops->counter_raise(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, 1));
+  CU_ASSERT(ops->counter_next(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, &v));
   CU_ASSERT_EQUAL(v, 2);
-  CU_ASSERT(ops->counter_raise(st, "as.cti", 1000));
-  CU_ASSERT(ops->counter_get(st, "as.cti", &v));
+  CU_ASSERT(ops->counter_raise(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, 1000));
+  CU_ASSERT(ops->counter_get(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, &v));
   CU_ASSERT_EQUAL(v, 1000);
-  CU_ASSERT(ops->counter_next(st, "as.oscore_id", &v));
+  CU_ASSERT(ops->counter_next(st, GKDC_STORE_COUNTER_AS_OSCORE_ID, &v));
   CU_ASSERT_EQUAL(v, 0);
   CU_ASSERT_FALSE(ops->counter_next(st, "", &v));
   CU_ASSERT_EQUAL(ops->last_error(st), GKDC_STORE_E_INVALID);
@@ -421,7 +422,7 @@ static void test_counters(void) {
 
   st = store_open();
   CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-  CU_ASSERT(ops->counter_next(st, "as.cti", &v));
+  CU_ASSERT(ops->counter_next(st, GKDC_STORE_COUNTER_AS_CTI_SEQ, &v));
   CU_ASSERT_EQUAL(v, 1000);
   store_close(st);
 }
