@@ -446,10 +446,12 @@ struct gkdc_store_ops {
   /* ---- members ---- */
 
   /* Inserts a member or replaces the one with the same (group, node_name).
-   * Fails with GKDC_STORE_E_EXISTS when another member of the group has the
-   * same Sender ID or token, and GKDC_STORE_E_INVALID when the Sender ID was
-   * not obtained under the current Gid. A replaced member keeps its first
-   * `joined` time. */
+   * Fails with GKDC_STORE_E_NOT_FOUND when the group does not exist,
+   * GKDC_STORE_E_EXISTS when another member of the group has the same Sender
+   * ID or token, and GKDC_STORE_E_INVALID when the Sender ID was not obtained
+   * under the current Gid. A replaced member keeps its first `joined` time.
+   * Giving a member a new Sender ID does not make the old one stale: call
+   * stale_add() for it in the same transaction. */
   int (*member_put)(void *st, const struct gkdc_store_member *m);
   /* Returns a copy of a member in *out. */
   int (*member_get)(void *st, const char *group, const char *node_name,
