@@ -341,6 +341,8 @@ struct gkdc_store_ops {
    * Checks sequence number `seq` of an issuer against the bookkeeping and, if
    * it is fresh, records it as seen. *result receives an enum
    * gkdc_store_cti_result; the operation returns 1 whatever the verdict.
+   * The same token posted again yields GKDC_STORE_CTI_REPLAYED, which the
+   * caller may accept: RFC 9203 lets a client post a stored token again.
    */
   int (*cti_accept)(void *st, const uint8_t *issuer, size_t issuer_len,
                     uint64_t seq, int *result);
