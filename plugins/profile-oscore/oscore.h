@@ -21,6 +21,7 @@
 
 #include <gkdc/coapmsg.h>
 #include <gkdc/crypto.h>
+#include <gkdc/host.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -586,6 +587,47 @@ enum gkdc_oscore_status
 gkdc_oscore_ctxset_find_for_request(const struct gkdc_oscore_ctxset *set,
                                     const struct gkdc_coap_msg *request,
                                     struct gkdc_oscore_ctx **out);
+
+/* ---- inner request and response for the router (oscore_dispatch.c) ---- */
+
+/* Path segments and queries an inner request may carry. */
+#define GKDC_OSCORE_MAX_PATH 16
+#define GKDC_OSCORE_MAX_QUERY 16
+
+/* A gkdc_request with the arrays its path and query views live in. */
+struct gkdc_oscore_inner {
+  struct gkdc_request request;
+  struct gkdc_bytes path[GKDC_OSCORE_MAX_PATH];
+  struct gkdc_bytes query[GKDC_OSCORE_MAX_QUERY];
+};
+
+/*
+ * Builds the request a route handler sees from a decrypted inner request:
+ * method, Uri-Path and Uri-Query segments, Content-Format, Accept, Observe
+ * and payload, with views into `msg`; `peer` is borrowed. Returns 1, or 0
+ * when the code is not a method, a uint option is malformed, there are too
+ * many segments, or an unknown critical option is present (the caller
+ * answers 4.02, protected).
+ */
+int gkdc_oscore_inner_request(const struct gkdc_coap_msg *msg, const struct gkdc_peer *peer,
+                              struct gkdc_oscore_inner *out);
+
+/*
+ * Builds the inner response message from a handler's response: code,
+ * Observe (when `observe` >= 0), Location-Path, Content-Format, Max-Age
+ * and payload. Option values are written into `scratch` (12 bytes
+ * suffice); other views point into `resp`. Returns 1, or 0 when the code is
+ * not a response code or the options do not fit.
+ */
+int gkdc_oscore_inner_response(const struct gkdc_response *resp, int32_t observe,
+                               struct gkdc_coap_msg *out, uint8_t *scratch, size_t cap);
+
+/*
+ * Builds the unprotected error response of an OSCORE-layer failure (see
+ * gkdc_oscore_error_response()): the code, an outer Max-Age of 0 and the
+ * diagnostic payload. Returns 1, or 0 for a status without one.
+ */
+int gkdc_oscore_error_message(enum gkdc_oscore_status status, struct gkdc_coap_msg *out);
 
 #ifdef __cplusplus
 }
