@@ -11,6 +11,7 @@
  *   Ed25519   private: 32-byte seed            public: 32 bytes
  *   X25519    private: 32-byte scalar          public: 32 bytes (u)
  *   P-256     private: 32-byte big-endian d    public: 65 bytes 04||x||y
+ *             (verify and ecdh also take the 33-byte SEC 1 compressed form)
  * ES256 signatures are raw r||s (64 bytes); ecdsa_raw_to_der/der_to_raw
  * convert for peers that use DER.
  *
@@ -70,8 +71,8 @@ struct gkdc_alg_info {
   uint32_t cls;      /* enum gkdc_alg_class */
   const char *name;  /* e.g. "AES-CCM-16-64-128" */
   uint16_t key_len;  /* symmetric key, or private key for SIGN/ECDH */
-  uint16_t nonce_len;
-  uint16_t tag_len;  /* AEAD tag or MAC output length */
+  uint16_t nonce_len; /* AEAD nonce, or the IV of a CIPHER entry */
+  uint16_t tag_len;  /* AEAD tag, MAC, hash or ECDH shared secret length */
   uint16_t sig_len;  /* raw signature length */
   int32_t curve;     /* curve used by SIGN and ECDH entries, else 0 */
 };
