@@ -44,8 +44,8 @@ static int find_bstr(struct gkdc_cbor_dec *map, int64_t label, struct gkdc_bytes
   return gkdc_cbor_dec_get_bstr(&v, out);
 }
 
-/* Reads an optional int at `label` into *out; *present tells whether it
- * was there. Returns 0 when it has another type. */
+/* Reads an optional int at `label` into *out and sets *present to 1 when it
+ * is there. Returns 0 when it has another type. */
 static int find_int(struct gkdc_cbor_dec *map, int64_t label, int64_t *out, int *present)
 {
   struct gkdc_cbor_dec v;

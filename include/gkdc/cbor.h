@@ -63,6 +63,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <gkdc/plugin.h>
 
@@ -266,6 +267,31 @@ enum gkdc_cbor_err gkdc_cbor_dec_finish(struct gkdc_cbor_dec *d);
  */
 enum gkdc_cbor_err gkdc_cbor_validate(const uint8_t *buf, size_t len,
                                       const struct gkdc_cbor_limits *limits);
+
+/* ---- Diagnostic notation ---- */
+
+/* Flags of gkdc_cbor_diag(). */
+#define GKDC_DIAG_PRETTY 0x1   /* one map entry or array element per line */
+#define GKDC_DIAG_LABELS 0x2   /* name the keys of CWT claims, COSE headers,
+                                  COSE_Key and cnf, and well-known values */
+#define GKDC_DIAG_EMBEDDED 0x4 /* print byte strings that contain CBOR as <<...>> */
+
+/* What gkdc_cbor_diag() reads the top-level item as. */
+enum gkdc_diag_as {
+  GKDC_DIAG_AS_AUTO = 0,     /* guess from tags and keys */
+  GKDC_DIAG_AS_CBOR = 1,     /* no labels at top level */
+  GKDC_DIAG_AS_CLAIMS = 2,   /* a CWT claims set or CCS */
+  GKDC_DIAG_AS_COSE_KEY = 3,
+};
+
+/*
+ * Writes `len` bytes of CBOR to `out` in diagnostic notation (RFC 8949
+ * section 8) with `flags`. A CBOR sequence prints one item per line.
+ * Input is validated like gkdc_cbor_dec_init() does; on a validation error
+ * nothing is printed and the error is returned.
+ */
+enum gkdc_cbor_err gkdc_cbor_diag(FILE *out, const uint8_t *buf, size_t len,
+                                  unsigned flags, enum gkdc_diag_as as);
 
 /* ---- Encoder ---- */
 

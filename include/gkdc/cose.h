@@ -161,7 +161,7 @@ enum gkdc_cose_err gkdc_cose_mac0_verify(const struct gkdc_crypto *cx,
  * Decrypts a parsed COSE_Encrypt0 with `key`. The nonce is the IV header
  * parameter, which must have the algorithm's nonce length (Partial IV
  * needs a context base IV and is not supported here). Writes the plaintext
- * to `out`; *out_len holds the capacity on input and the length on output.
+ * to `out`; *out_len contains the capacity on input and the length on output.
  * Nothing is written when the tag check fails.
  */
 enum gkdc_cose_err gkdc_cose_encrypt0_decrypt(const struct gkdc_crypto *cx,
@@ -171,7 +171,7 @@ enum gkdc_cose_err gkdc_cose_encrypt0_decrypt(const struct gkdc_crypto *cx,
                                               size_t aad_len, uint8_t *out,
                                               size_t *out_len);
 
-/* What gkdc_cose_*_create() put in the headers. */
+/* Header parameters and options of gkdc_cose_*_create(). */
 struct gkdc_cose_params {
   int32_t alg;                 /* COSE algorithm; goes into the protected bucket */
   struct gkdc_bytes kid;       /* ptr NULL for none */
@@ -243,7 +243,7 @@ enum gkdc_cose_err gkdc_cose_key_decode(struct gkdc_cbor_dec *d,
 
 /*
  * Writes the public key in the raw form of <gkdc/alg.h>: x for OKP,
- * 04||x||y for EC2. *len holds the capacity on input. Returns 1, or 0 for
+ * 04||x||y for EC2. *len contains the capacity on input. Returns 1, or 0 for
  * a Symmetric key or a small buffer.
  */
 int gkdc_cose_key_public_raw(const struct gkdc_cose_key *key, uint8_t *out,
