@@ -1,6 +1,9 @@
 /*
  * DTLS (coaps) endpoints: the PSK lookup that a profile plugin installs
- * with host->dtls_psk_set(), and the PSK identity of each DTLS session.
+ * with host->dtls_psk_set(), the raw public key (RFC 7250) and client-key
+ * check it installs with host->dtls_rpk_set(), and the peer identity of
+ * each DTLS session (the PSK identity, or the client's public key as a DER
+ * SubjectPublicKeyInfo).
  *
  * libcoap 4.3.1 hands the PSK identity through strlen(), so an identity
  * with a zero byte (a CBOR token, a binary key id) arrives cut. The lookup
@@ -23,6 +26,34 @@ static struct {
   void *arg;
 } psk_lookup;
 
+/* Upper bound of a PEM private key, in bytes. */
+#define MAX_KEY_PEM 16384
+
+static struct {
+  gkdc_plugin *owner;
+  gkdc_dtls_rpk_fn fn;
+  void *arg;
+  uint8_t *key_pem; /* NUL-terminated copy, wiped when freed */
+  size_t key_len;   /* without the NUL */
+  int applied;      /* set on the context */
+} rpk;
+
+#ifdef GKDC_HAVE_DTLS
+/* Sets the raw public key on a context that has DTLS; defined below. */
+static int apply_rpk(coap_context_t *ctx);
+
+/* Returns 1 when text[0..len) contains the NUL-terminated word. */
+static int contains(const uint8_t *text, size_t len, const char *word) {
+  size_t n = strlen(word), i;
+
+  for (i = 0; i + n <= len; i++) {
+    if (memcmp(text + i, word, n) == 0)
+      return 1;
+  }
+  return 0;
+}
+#endif
+
 int gkdc_coap_dtls_psk_set(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg) {
 #ifdef GKDC_HAVE_DTLS
   if (fn == NULL)
@@ -38,6 +69,44 @@ int gkdc_coap_dtls_psk_set(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg) {
   return 1;
 #else
   GKDC_ERR("dtls_psk_set(): this gkdc is built without DTLS");
+  return 0;
+#endif
+}
+
+int gkdc_coap_dtls_rpk_set(gkdc_plugin *self, const struct gkdc_bytes *private_key_pem,
+                           gkdc_dtls_rpk_fn fn, void *arg) {
+#ifdef GKDC_HAVE_DTLS
+  coap_context_t *ctx = gkdc_coap_context();
+
+  if (fn == NULL || private_key_pem == NULL || private_key_pem->ptr == NULL ||
+      private_key_pem->len == 0 || private_key_pem->len > MAX_KEY_PEM ||
+      !contains(private_key_pem->ptr, private_key_pem->len, "PRIVATE KEY")) {
+    GKDC_ERR("dtls_rpk_set(): invalid arguments; the key must be a PEM private key "
+             "of at most %d bytes", MAX_KEY_PEM);
+    return 0;
+  }
+  if (rpk.fn != NULL) {
+    GKDC_ERR("a DTLS raw public key is already set; only one plugin can set it");
+    return 0;
+  }
+
+  rpk.key_pem = malloc(private_key_pem->len + 1);
+  if (rpk.key_pem == NULL)
+    return 0;
+  memcpy(rpk.key_pem, private_key_pem->ptr, private_key_pem->len);
+  rpk.key_pem[private_key_pem->len] = '\0';
+  rpk.key_len = private_key_pem->len;
+  rpk.owner = self;
+  rpk.fn = fn;
+  rpk.arg = arg;
+
+  /* Plugins usually call this from init, before the endpoints exist; then
+   * gkdc_coap_dtls_setup() applies the key. */
+  if (ctx != NULL && coap_dtls_is_supported() && !apply_rpk(ctx))
+    return 0;
+  return 1;
+#else
+  GKDC_ERR("dtls_rpk_set(): this gkdc is built without DTLS");
   return 0;
 #endif
 }
@@ -83,8 +152,13 @@ void gkdc_coap_dtls_drop_session(coap_session_t *session) {
 void gkdc_coap_dtls_release_all(void) {
   while (identities != NULL)
     gkdc_coap_dtls_drop_session(identities->session);
-  memset(psk_key, 0, sizeof(psk_key));
+  explicit_bzero(psk_key, sizeof(psk_key));
   memset(&psk_lookup, 0, sizeof(psk_lookup));
+  if (rpk.key_pem != NULL) {
+    explicit_bzero(rpk.key_pem, rpk.key_len);
+    free(rpk.key_pem);
+  }
+  memset(&rpk, 0, sizeof(rpk));
 }
 
 int gkdc_coap_dtls_identity(coap_session_t *session, struct gkdc_bytes *out) {
@@ -170,6 +244,53 @@ static const coap_bin_const_t *psk_validate(coap_bin_const_t *cut_identity,
   return &psk_out;
 }
 
+/*
+ * libcoap's check of a client's certificate, here its raw public key: cn is
+ * "RPK" and the DER bytes are the SubjectPublicKeyInfo. Returns 1 to accept.
+ */
+static int rpk_validate(const char *cn, const uint8_t *spki_der, size_t spki_len,
+                        coap_session_t *session, unsigned int depth, int validated,
+                        void *unused) {
+  struct gkdc_bytes spki = {spki_der, spki_len};
+  char address[GKDC_ADDR_TEXT_MAX];
+
+  gkdc_coap_peer_text(session, address, sizeof(address));
+  if (rpk.fn == NULL || spki_der == NULL || spki_len == 0 || depth != 0) {
+    gkdc_log(GKDC_LOG_INFO, "coap", "DTLS client key from %s rejected", address);
+    return 0;
+  }
+  if (!rpk.fn(rpk.arg, &spki, address)) {
+    gkdc_log(GKDC_LOG_INFO, "coap", "DTLS client key from %s is not trusted; rejected",
+             address);
+    return 0;
+  }
+  return remember_identity(session, spki_der, spki_len);
+}
+
+static int apply_rpk(coap_context_t *ctx) {
+  static coap_dtls_pki_t pki;
+
+  if (rpk.applied)
+    return 1;
+  memset(&pki, 0, sizeof(pki));
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  pki.verify_peer_cert = 1;
+  pki.is_rpk_not_cert = 1;
+  pki.validate_cn_call_back = rpk_validate;
+  pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+  /* An "EC PRIVATE KEY" PEM gives libcoap both halves of the key pair. */
+  pki.pki_key.key.pem_buf.public_cert = rpk.key_pem;
+  pki.pki_key.key.pem_buf.public_cert_len = rpk.key_len + 1;
+  pki.pki_key.key.pem_buf.private_key = rpk.key_pem;
+  pki.pki_key.key.pem_buf.private_key_len = rpk.key_len + 1;
+  if (!coap_context_set_pki(ctx, &pki)) {
+    GKDC_ERR("libcoap rejected the DTLS raw public key");
+    return 0;
+  }
+  rpk.applied = 1;
+  return 1;
+}
+
 int gkdc_coap_dtls_setup(coap_context_t *ctx, const gkdc_cfg *entry) {
   static coap_dtls_spsk_t setup;
   const char *hint = NULL;
@@ -190,9 +311,9 @@ int gkdc_coap_dtls_setup(coap_context_t *ctx, const gkdc_cfg *entry) {
     setup.psk_info.hint.s = (const uint8_t *)hint;
     setup.psk_info.hint.length = strlen(hint);
   }
-  /* NOTE: only PSK is set up. Raw public keys (RFC 7250) need a key pair
-   * from the DTLS profile and coap_context_set_pki(); not wired yet. */
-  return coap_context_set_psk2(ctx, &setup);
+  if (!coap_context_set_psk2(ctx, &setup))
+    return 0;
+  return rpk.fn == NULL || apply_rpk(ctx);
 }
 
 #else /* !GKDC_HAVE_DTLS */
@@ -212,6 +333,7 @@ void gkdc_coap_dtls_drop_session(coap_session_t *session) {
 
 void gkdc_coap_dtls_release_all(void) {
   memset(&psk_lookup, 0, sizeof(psk_lookup));
+  memset(&rpk, 0, sizeof(rpk));
 }
 
 #endif /* GKDC_HAVE_DTLS */

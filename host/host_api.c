@@ -121,6 +121,7 @@ static const struct gkdc_host_api host_api = {
     .exchange_reply = gkdc_coap_exchange_reply,
     .dispatch = gkdc_coap_dispatch_inner,
     .dtls_psk_set = gkdc_coap_dtls_psk_set,
+    .dtls_rpk_set = gkdc_coap_dtls_rpk_set,
 };
 
 const struct gkdc_host_api *gkdc_host_api(void) { return &host_api; }

@@ -158,6 +158,8 @@ int gkdc_coap_intercept_add(gkdc_plugin *self, gkdc_intercept_fn fn, void *arg);
 int gkdc_coap_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg);
 int gkdc_coap_dispatch_inner(const struct gkdc_request *req, struct gkdc_response *resp);
 int gkdc_coap_dtls_psk_set(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg);
+int gkdc_coap_dtls_rpk_set(gkdc_plugin *self, const struct gkdc_bytes *private_key_pem,
+                           gkdc_dtls_rpk_fn fn, void *arg);
 
 uint64_t gkdc_timer_add(gkdc_plugin *owner, uint64_t delay_ms, int repeat,
                         gkdc_timer_fn fn, void *arg);

@@ -199,6 +199,14 @@ typedef int (*gkdc_dtls_psk_fn)(void *arg, const struct gkdc_bytes *identity,
                                 const char *peer_address, uint8_t *key,
                                 size_t cap, size_t *key_len);
 
+/*
+ * A DTLS raw-public-key check (RFC 7250). Receives the client's public key
+ * as a DER SubjectPublicKeyInfo and the peer address; returns 1 to accept
+ * the handshake, 0 to reject it.
+ */
+typedef int (*gkdc_dtls_rpk_fn)(void *arg, const struct gkdc_bytes *spki,
+                                const char *peer_address);
+
 /* Registry entries handed out by the host; see the kind headers. */
 struct gkdc_alg_ops;
 struct gkdc_credfmt_ops;
@@ -300,6 +308,12 @@ struct gkdc_host_api {
   /* Installs the PSK lookup of DTLS (coaps) endpoints. Returns 1, or 0 when
    * another plugin installed one or the host has no DTLS. */
   int (*dtls_psk_set)(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg);
+  /* Sets the host's raw public key for DTLS (coaps) endpoints, a P-256
+   * private key in PEM ("EC PRIVATE KEY", copied), and the check of client
+   * keys. Returns 1, or 0 when another plugin set one, the key is invalid
+   * or the host has no DTLS. */
+  int (*dtls_rpk_set)(gkdc_plugin *self, const struct gkdc_bytes *private_key_pem,
+                      gkdc_dtls_rpk_fn fn, void *arg);
 };
 
 /*

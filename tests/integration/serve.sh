@@ -73,6 +73,18 @@ if [ "$have_dtls" = 1 ]; then
   listen="$listen, { uri = \"coaps://127.0.0.1:0\"; psk_hint = \"gkdc\"; }"
 fi
 
+# Raw public keys need P-256 key pairs, made with the openssl command.
+rpk_settings=""
+have_rpk=0
+if [ "$have_dtls" = 1 ] && command -v openssl >/dev/null 2>&1 &&
+   openssl ecparam -name prime256v1 -genkey -noout -out "$work/server.pem" 2>/dev/null &&
+   openssl ecparam -name prime256v1 -genkey -noout -out "$work/client.pem" 2>/dev/null &&
+   openssl ecparam -name prime256v1 -genkey -noout -out "$work/other.pem" 2>/dev/null &&
+   openssl ec -in "$work/client.pem" -pubout -outform DER -out "$work/client.spki" 2>/dev/null; then
+  have_rpk=1
+  rpk_settings="rpk_key_file = \"$work/server.pem\"; rpk_trusted_file = \"$work/client.spki\";"
+fi
+
 cat >"$work/serve.cfg" <<EOF
 log = { level = "info"; sink = "stderr"; };
 plugin_dir = ( "$top_builddir/plugins", "$top_builddir/tests/plugins/.libs" );
@@ -80,7 +92,7 @@ plugins = ( "alg-boringssl", "test-resource" );
 state_dir = "$work";
 listen = ( $listen );
 plugin_config = { test-resource = { large_size = $large_size; obs_interval_ms = 300;
-                                     intercept = true; }; };
+                                     intercept = true; $rpk_settings }; };
 EOF
 
 # ---- start ----
@@ -250,6 +262,24 @@ if [ "$have_dtls" = 1 ]; then
     fail "DTLS handshake with a wrong key succeeded"
   else
     pass "DTLS handshake with a wrong key fails"
+  fi
+  if [ "$have_rpk" = 1 ]; then
+    rm -f "$work/peer-rpk" "$work/peer-other"
+    run_client -m get -M "$work/client.pem" -o "$work/peer-rpk" "$coaps/test/peer"
+    case "$(cat "$work/peer-rpk" 2>/dev/null)" in
+      "dtls 127.0.0.1:"*" identity=$(wc -c <"$work/client.spki") bytes")
+        pass "DTLS raw public key request carries the client key" ;;
+      *) fail "peer over DTLS RPK: '$(cat "$work/peer-rpk" 2>/dev/null)'" ;;
+    esac
+    run_client -m get -M "$work/other.pem" -o "$work/peer-other" "$coaps/test/peer" \
+      >/dev/null 2>&1
+    if [ -s "$work/peer-other" ]; then
+      fail "DTLS handshake with an untrusted raw public key succeeded"
+    else
+      pass "DTLS handshake with an untrusted raw public key fails"
+    fi
+  else
+    echo "skipped: no openssl command for raw public key tests"
   fi
 else
   echo "skipped: built without DTLS"

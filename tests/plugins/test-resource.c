@@ -17,7 +17,8 @@
  * dispatches requests with an OSCORE option without decrypting them.
  *
  * It also installs a DTLS PSK lookup that accepts identity "gkdc-test" with
- * key "test-psk-0123456".
+ * key "test-psk-0123456", and, when the config names rpk_key_file and
+ * rpk_trusted_file, a DTLS raw public key that accepts one client key.
  *
  * It is of kind "as" only because every plugin needs a kind; its operation
  * table is empty.
@@ -53,6 +54,8 @@ struct state {
   size_t large_size;
   unsigned long obs_counter;
   uint64_t obs_timer;
+  uint8_t *trusted; /* the accepted client key, DER SubjectPublicKeyInfo */
+  size_t trusted_len;
 };
 
 static int handle_large(void *arg, const struct gkdc_request *req,
@@ -140,17 +143,36 @@ static void bump_obs(void *arg) {
   st->host->notify(st->self, "test/obs");
 }
 
-/* "udp ADDRESS" or "dtls ADDRESS identity=ID", for checks of the peer. */
+/* Returns 1 for a short identity of printable ASCII (a PSK identity). */
+static int is_printable(const struct gkdc_bytes *b) {
+  size_t i;
+
+  if (b->len == 0 || b->len > 200)
+    return 0;
+  for (i = 0; i < b->len; i++) {
+    if (b->ptr[i] < 0x20 || b->ptr[i] > 0x7e)
+      return 0;
+  }
+  return 1;
+}
+
+/*
+ * "udp ADDRESS", "dtls ADDRESS identity=ID" (a PSK identity),
+ * "dtls ADDRESS identity=N bytes" (a raw public key) or
+ * "oscore ADDRESS kid=N bytes", for checks of the peer.
+ */
 static int handle_peer(void *arg, const struct gkdc_request *req,
                        struct gkdc_response *resp) {
   const struct gkdc_peer *peer = req->peer;
   char body[512];
   int n;
 
-  if (peer->transport == GKDC_TRANSPORT_DTLS)
+  if (peer->transport == GKDC_TRANSPORT_DTLS && is_printable(&peer->identity))
     n = snprintf(body, sizeof(body), "dtls %s identity=%.*s", peer->address,
-                 (int)(peer->identity.len < 200 ? peer->identity.len : 200),
-                 (const char *)peer->identity.ptr);
+                 (int)peer->identity.len, (const char *)peer->identity.ptr);
+  else if (peer->transport == GKDC_TRANSPORT_DTLS)
+    n = snprintf(body, sizeof(body), "dtls %s identity=%zu bytes", peer->address,
+                 peer->identity.len);
   else if (peer->transport == GKDC_TRANSPORT_OSCORE)
     n = snprintf(body, sizeof(body), "oscore %s kid=%zu bytes", peer->address,
                  peer->identity.len);
@@ -237,6 +259,63 @@ static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *m
   gkdc_response_clear(&resp);
 }
 
+/* Accepts the one client key whose SubjectPublicKeyInfo is in st->trusted. */
+static int check_rpk(void *arg, const struct gkdc_bytes *spki, const char *peer_address) {
+  const struct state *st = arg;
+
+  return st->trusted_len > 0 && spki->len == st->trusted_len &&
+         memcmp(spki->ptr, st->trusted, st->trusted_len) == 0;
+}
+
+/* Reads a whole small file into a new buffer; returns 1 or 0. */
+static int read_file(const char *name, uint8_t **data, size_t *len) {
+  FILE *f = fopen(name, "rb");
+  uint8_t buf[4096];
+  size_t n;
+
+  if (f == NULL)
+    return 0;
+  n = fread(buf, 1, sizeof(buf), f);
+  fclose(f);
+  if (n == 0 || n == sizeof(buf))
+    return 0;
+  *data = malloc(n);
+  if (*data == NULL)
+    return 0;
+  memcpy(*data, buf, n);
+  *len = n;
+  return 1;
+}
+
+/*
+ * Sets the DTLS raw public key when the config names rpk_key_file (a PEM
+ * "EC PRIVATE KEY") and rpk_trusted_file (the DER SubjectPublicKeyInfo of
+ * the one client key to accept). Returns 1, or 0 when a file is unreadable.
+ */
+static int setup_rpk(struct state *st, const gkdc_cfg *cfg) {
+  const char *key_file, *trusted_file;
+  struct gkdc_bytes pem;
+  uint8_t *key = NULL;
+  size_t key_len = 0;
+  int ok;
+
+  if (!gkdc_cfg_get_string(cfg, "rpk_key_file", &key_file) ||
+      !gkdc_cfg_get_string(cfg, "rpk_trusted_file", &trusted_file))
+    return 1;
+  if (!read_file(key_file, &key, &key_len) ||
+      !read_file(trusted_file, &st->trusted, &st->trusted_len)) {
+    st->host->log(st->self, GKDC_LOG_ERR, "cannot read %s or %s", key_file, trusted_file);
+    free(key);
+    return 0;
+  }
+  pem.ptr = key;
+  pem.len = key_len;
+  ok = GKDC_HAS_OP(st->host, dtls_rpk_set) &&
+       st->host->dtls_rpk_set(st->self, &pem, check_rpk, st);
+  free(key);
+  return ok;
+}
+
 static void test_fini(void *state) {
   struct state *st = state;
 
@@ -244,6 +323,7 @@ static void test_fini(void *state) {
     return;
   st->host->log(st->self, GKDC_LOG_INFO, "fini: %lu observe updates", st->obs_counter);
   free(st->large);
+  free(st->trusted);
   free(st);
 }
 
@@ -309,6 +389,8 @@ static int test_init(gkdc_plugin *self, const struct gkdc_host_api *host,
   /* A host without DTLS rejects the lookup; the plain tests still run. */
   if (GKDC_HAS_OP(host, dtls_psk_set))
     host->dtls_psk_set(self, lookup_psk, st);
+  if (!setup_rpk(st, cfg))
+    host->log(self, GKDC_LOG_WARNING, "no DTLS raw public key set");
   *state_out = st;
   return 1;
 
