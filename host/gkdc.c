@@ -15,13 +15,6 @@
 
 #include "commands.h"
 
-/*
- * NOTE: a weak reference lets gkdc link while cmd_inspect.c is not yet in
- * the tree; the command then reports that it is not built. Drop the pragma
- * once the file is there.
- */
-#pragma weak gkdc_cmd_inspect
-
 struct gkdc_command {
   const char *name;
   gkdc_command_fn fn;
@@ -109,12 +102,6 @@ int main(int argc, char **argv) {
             argv[optind]);
     return GKDC_EXIT_USAGE;
   }
-  if (cmd->fn == NULL) {
-    fprintf(stderr, "gkdc: command '%s' is not built into this executable\n",
-            cmd->name);
-    return GKDC_EXIT_FAILURE;
-  }
-
   /* The command gets its own name as argv[0] and parses from scratch. */
   argc -= optind;
   argv += optind;

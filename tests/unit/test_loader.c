@@ -351,6 +351,28 @@ static void test_config_explicit_path(void) {
   CU_ASSERT_STRING_EQUAL(gkdc_plugins_first()->file, plugin_file("good-pop"));
 }
 
+static void test_load_named(void) {
+  gkdc_plugin *p = NULL;
+
+  reset();
+  CU_ASSERT_EQUAL(gkdc_plugin_load_named(PLUGIN_DIR, "good-pop", &p), 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  CU_ASSERT_STRING_EQUAL(p->file, plugin_file("good-pop"));
+
+  /* The build tree keeps each plugin in DIR/NAME/.libs/NAME.so. */
+  p = NULL;
+  CU_ASSERT_EQUAL(gkdc_plugin_load_named(TOP_BUILDDIR "/plugins", "alg-boringssl", &p), 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  CU_ASSERT_STRING_EQUAL(p->file,
+                         TOP_BUILDDIR "/plugins/alg-boringssl/.libs/alg-boringssl.so");
+  CU_ASSERT_STRING_EQUAL(p->desc->name, "alg-boringssl");
+
+  CU_ASSERT_EQUAL(gkdc_plugin_load_named(PLUGIN_DIR, "no-such-plugin", &p), 0);
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_ERR), 1);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(
+      GKDC_LOG_ERR, "plugin no-such-plugin not found: no " PLUGIN_DIR "/no-such-plugin.so"));
+}
+
 static void test_host_api_table(void) {
   const struct gkdc_host_api *host = gkdc_host_api();
   struct gkdc_provider prov;
@@ -410,6 +432,7 @@ int main(void) {
   CU_add_test(suite, "config reports every rejection", test_config_reports_every_rejection);
   CU_add_test(suite, "config rejection reported once", test_config_rejection_reported_once);
   CU_add_test(suite, "config explicit path", test_config_explicit_path);
+  CU_add_test(suite, "load named", test_load_named);
   CU_add_test(suite, "host API table", test_host_api_table);
 
   status = gkdc_test_run();
