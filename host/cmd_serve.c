@@ -61,7 +61,7 @@ static void log_plugins(void) {
   for (p = gkdc_plugins_first(); p != NULL; p = p->next) {
     const char *kind = gkdc_plugin_kind_name(p->desc->kind);
 
-    GKDC_INFO("plugin %s %s (%s): %s", p->desc->name,
+    GKDC_INFO("plugin %s %s (%s) ready: %s", p->desc->name,
               p->desc->version != NULL ? p->desc->version : "",
               kind != NULL ? kind : "?",
               p->desc->description != NULL ? p->desc->description : "");

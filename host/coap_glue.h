@@ -25,7 +25,7 @@
 
 /* ---- router.c ---- */
 
-/* A registered route, as the glue sees it. */
+/* A registered route with its owner and copies of its strings. */
 struct gkdc_route_entry {
   gkdc_plugin *owner;
   char *path;          /* "a/b", no leading or trailing slash */
@@ -65,7 +65,7 @@ struct gkdc_parsed_request {
 /*
  * Parses the options and body of `pdu` received on `session` into `out`.
  * The views point into `pdu`, which must outlive `out`. Returns 0 on
- * success, or the CoAP error code to answer (4.00, 4.02) after logging why.
+ * success, or the CoAP error code to respond with (4.00, 4.02) after logging why.
  */
 uint8_t gkdc_coap_parse_request(coap_session_t *session, const coap_pdu_t *pdu,
                                 struct gkdc_parsed_request *out);

@@ -179,6 +179,9 @@ int gkdc_coap_write_response(coap_resource_t *resource, coap_session_t *session,
       return 0;
   }
 
+  if (resp->payload_len > 0 && resp->payload == NULL)
+    return 0;
+
   if (resp->payload_len > 0 && has_cf) {
     /* libcoap keeps the body until the last block is sent, then calls
      * release_copy; it calls it on failure too. */
@@ -214,7 +217,7 @@ int gkdc_coap_write_response(coap_resource_t *resource, coap_session_t *session,
   return 1;
 }
 
-/* Answers with a bare code, for errors found before a handler runs. */
+/* Sets a bare response code, for errors found before a handler runs. */
 static void answer_code(coap_pdu_t *response, uint8_t code) {
   coap_pdu_set_code(response, code);
 }

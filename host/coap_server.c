@@ -23,7 +23,7 @@
 /* Upper bound of listen entries. */
 #define MAX_ENDPOINTS 16
 
-/* Longest wait in coap_io_process, so that a stop request is seen soon. */
+/* Maximum wait in coap_io_process, so that the loop sees a stop request soon. */
 #define MAX_WAIT_MS 500
 
 /* The listen list when the config has none. */
@@ -59,7 +59,7 @@ static void log_handler(coap_log_t level, const char *message) {
   gkdc_log(gkdc_level, "coap", "%.*s", (int)len, message);
 }
 
-/* The most verbose gkdc level that is enabled, as a libcoap level. */
+/* Returns the most detailed enabled gkdc log level as a libcoap level. */
 static coap_log_t libcoap_level(void) {
   int level;
 

@@ -94,9 +94,10 @@ int gkdc_router_add(gkdc_plugin *owner, const struct gkdc_route *route) {
     return 0;
   }
   if (!path_is_valid(route->path, &segments)) {
-    GKDC_ERR("route rejected: invalid path \"%s\" (no leading or trailing "
-             "slash, no empty segment, visible ASCII without ? and #)",
-             route->path != NULL ? route->path : "(null)");
+    GKDC_ERR("route rejected: invalid path \"%s\"; a path has 1 to %d segments "
+             "of visible ASCII without ? and #, and no leading, trailing or double "
+             "slash", route->path != NULL ? route->path : "(null)",
+             GKDC_MAX_PATH_SEGMENTS);
     return 0;
   }
   if (route->handler == NULL) {

@@ -1,6 +1,6 @@
 /*
- * Timers on the event loop. The main loop asks gkdc_timer_next_delay() how
- * long it may wait in coap_io_process() and calls gkdc_timer_run_due()
+ * Timers on the event loop. The main loop takes from gkdc_timer_next_delay()
+ * how long it may wait in coap_io_process() and calls gkdc_timer_run_due()
  * after each wait, so callbacks run on the event-loop thread between two
  * rounds of CoAP processing and may call every host function.
  *
@@ -60,7 +60,9 @@ uint64_t gkdc_timer_add(gkdc_plugin *owner, uint64_t delay_ms, int repeat,
   t->id = ++last_id;
   t->owner = owner;
   t->deadline_ms = gkdc_timer_now_ms() + delay_ms;
-  t->period_ms = repeat ? (delay_ms > 0 ? delay_ms : 1) : 0;
+  t->period_ms = 0;
+  if (repeat)
+    t->period_ms = delay_ms > 0 ? delay_ms : 1;
   t->fn = fn;
   t->arg = arg;
 

@@ -1,10 +1,12 @@
 #!/bin/sh
-# Integration test of `gkdc serve`: starts a host on 127.0.0.1 with an
-# ephemeral port, the alg-boringssl plugin and the test-resource plugin from
-# the build tree, and checks it with libcoap's coap-client:
+# Integration test of `gkdc serve`. It starts a host on 127.0.0.1 with an
+# ephemeral port and the alg-boringssl and test-resource plugins from the
+# build tree, and checks it with libcoap's coap-client:
 #   /.well-known/core, block-wise GET and POST, a deferred response, Observe
-#   notifications, 4.04 and 4.05, a DTLS (PSK) request when built with DTLS,
-#   and a clean shutdown on SIGTERM (exit 0, plugins' fini, final log line).
+#   notifications, 4.04 and 4.05, the OSCORE interceptor hook, DTLS with PSK
+#   and raw public keys when built with DTLS, and a clean shutdown on SIGTERM
+#   (exit 0, plugins' fini, final log line). A second host without routes
+#   checks the 4.02 for OSCORE requests and an empty /.well-known/core.
 #
 # Run by `make check` from the tests build directory. Exit 77 (skipped) when
 # no coap-client is installed (Debian package libcoap3-bin).

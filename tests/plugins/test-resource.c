@@ -111,7 +111,7 @@ static int handle_deferred(void *arg, const struct gkdc_request *req,
   if (st->host->timer_add(st->self, DEFERRED_DELAY_MS, 0, answer_deferred, p) == 0) {
     struct gkdc_response error;
 
-    /* The handle is taken: answer through it. */
+    /* The handle is taken, so the error goes out through it. */
     gkdc_response_init(&error);
     error.code = GKDC_CODE(5, 0);
     st->host->respond(p->handle, &error);
@@ -201,9 +201,9 @@ static int lookup_psk(void *arg, const struct gkdc_bytes *identity,
 }
 
 /*
- * A stand-in for an OSCORE profile: it takes the outer Uri-Path as the inner
+ * A stand-in for an OSCORE profile. It takes the outer Uri-Path as the inner
  * path and the OSCORE option value as the kid, dispatches the request
- * unchanged and replies in plain text, so that coap-client can check the
+ * unchanged and replies in plain text. So coap-client can check the
  * interceptor path of the host without any cryptography.
  */
 static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *msg,

@@ -64,7 +64,7 @@ static void make_req(struct test_req *t, uint32_t method, const char *path,
   }
 }
 
-/* Handler that answers 2.05 with its argument (a string) as the body. */
+/* Handler that responds 2.05 with its argument (a string) as the body. */
 static int answer_arg(void *arg, const struct gkdc_request *req,
                       struct gkdc_response *resp) {
   const char *name = arg;
@@ -73,7 +73,7 @@ static int answer_arg(void *arg, const struct gkdc_request *req,
   return GKDC_HANDLED;
 }
 
-/* Handler that forgets to set a code. */
+/* Handler that returns without setting a response code. */
 static int answer_nothing(void *arg, const struct gkdc_request *req,
                           struct gkdc_response *resp) {
   return GKDC_HANDLED;
