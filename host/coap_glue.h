@@ -59,7 +59,6 @@ struct gkdc_parsed_request {
   struct gkdc_bytes path[GKDC_MAX_PATH_SEGMENTS];
   struct gkdc_bytes query[GKDC_MAX_QUERIES];
   char address[GKDC_ADDR_TEXT_MAX];
-  int has_oscore; /* an OSCORE option is present */
 };
 
 /*

@@ -125,10 +125,6 @@ uint8_t gkdc_coap_parse_request(coap_session_t *session, const coap_pdu_t *pdu,
         req->observe = (int32_t)value;
       break;
 
-    case COAP_OPTION_OSCORE:
-      out->has_oscore = 1;
-      break;
-
     default:
       break;
     }
@@ -234,14 +230,17 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
   struct gkdc_response resp;
   struct gkdc_exchange_state x;
   const struct gkdc_route_entry *route;
+  coap_opt_iterator_t it;
+  int64_t seq = -1;
   uint8_t err;
   int result;
 
-  err = gkdc_coap_parse_request(session, pdu, &parsed);
-  if (parsed.has_oscore) {
+  /* The outer options of an OSCORE request are the profile's to check. */
+  if (coap_check_option(pdu, COAP_OPTION_OSCORE, &it) != NULL) {
     gkdc_coap_intercept(session, pdu, response);
     return;
   }
+  err = gkdc_coap_parse_request(session, pdu, &parsed);
   if (err != 0) {
     answer_code(response, err);
     return;
@@ -274,8 +273,7 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
   if (parsed.req.method == GKDC_GET && parsed.req.observe == GKDC_OBSERVE_REGISTER &&
       route != NULL && (route->flags & GKDC_ROUTE_OBSERVABLE) != 0 &&
       GKDC_CODE_CLASS(resp.code) == 2) {
-    int64_t seq = gkdc_observe_register(resource, session, pdu, route);
-
+    seq = gkdc_observe_register(resource, session, pdu, route);
     if (seq >= 0) {
       uint8_t buf[4];
 
@@ -288,6 +286,8 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
     gkdc_log(GKDC_LOG_ERR, "coap", "could not encode the %d.%02d response to %s",
              GKDC_CODE_CLASS(resp.code), GKDC_CODE_DETAIL(resp.code), parsed.address);
     coap_pdu_set_code(response, GKDC_CODE(5, 0));
+    if (seq >= 0)
+      gkdc_observe_deregister(session, coap_pdu_get_token(pdu));
   }
 
 done:
