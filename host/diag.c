@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gkdc/cbor.h>
@@ -157,14 +158,30 @@ static int printable(const struct gkdc_bytes *b)
 
 static void print_float(struct printer *p, double f)
 {
-  if (isnan(f))
+  char text[40];
+  int digits;
+
+  if (isnan(f)) {
     fputs("NaN", p->out);
-  else if (isinf(f))
+    return;
+  }
+  if (isinf(f)) {
     fputs(f > 0 ? "Infinity" : "-Infinity", p->out);
-  else if (f > -1e15 && f < 1e15 && f == (double)(int64_t)f)
+    return;
+  }
+  if (f > -1e15 && f < 1e15 && f == (double)(int64_t)f) {
     fprintf(p->out, "%.1f", f);
-  else
-    fprintf(p->out, "%.17g", f);
+    return;
+  }
+
+  /* The fewest digits that read back as the same double. */
+  for (digits = 6; digits < 17; digits++) {
+    snprintf(text, sizeof(text), "%.*g", digits, f);
+    if (strtod(text, NULL) == f)
+      break;
+  }
+  snprintf(text, sizeof(text), "%.*g", digits, f);
+  fputs(text, p->out);
 }
 
 /*
@@ -508,7 +525,7 @@ static enum ctx guess_ctx(const uint8_t *buf, size_t len)
   struct gkdc_cbor_dec d;
   size_t n = 0;
   size_t i;
-  int all_claims = 1;
+  size_t claims = 0;
   int negative = 0;
   int64_t kty;
 
@@ -529,18 +546,26 @@ static enum ctx guess_ctx(const uint8_t *buf, size_t len)
   kty = map_int(&d, 1);
   for (i = 0; i < n; i++) {
     int64_t k = -1;
+    enum gkdc_cbor_type t = gkdc_cbor_dec_peek_type(&d);
 
-    if (gkdc_cbor_dec_peek_type(&d) == GKDC_CBOR_TYPE_NEGINT)
+    if (t == GKDC_CBOR_TYPE_NEGINT)
       negative = 1;
-    if (!gkdc_cbor_dec_get_int(&d, &k) || lookup(claim_names, k) == NULL)
-      all_claims = 0;
+    if (t == GKDC_CBOR_TYPE_UINT || t == GKDC_CBOR_TYPE_NEGINT) {
+      if (gkdc_cbor_dec_get_int(&d, &k) && lookup(claim_names, k) != NULL)
+        claims++;
+    } else {
+      gkdc_cbor_dec_skip(&d);
+    }
     if (gkdc_cbor_dec_error(&d) != GKDC_CBOR_OK)
       return CTX_NONE;
     gkdc_cbor_dec_skip(&d);
   }
   if (negative && (kty == 1 || kty == 2 || kty == 4))
     return CTX_COSE_KEY;
-  return all_claims && n > 0 ? CTX_CLAIMS : CTX_NONE;
+
+  /* Claim names are comments, so a map that is mostly claim keys is
+   * labelled even when it has private or unknown claims too. */
+  return claims > 0 && 2 * claims >= n ? CTX_CLAIMS : CTX_NONE;
 }
 
 enum gkdc_cbor_err gkdc_cbor_diag(FILE *out, const uint8_t *buf, size_t len,
