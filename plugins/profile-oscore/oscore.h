@@ -44,6 +44,10 @@ extern "C" {
 /* Default and largest replay window sizes in sequence numbers. */
 #define GKDC_OSCORE_REPLAY_WINDOW_DEFAULT 32
 #define GKDC_OSCORE_REPLAY_WINDOW_MAX 64
+/* The Echo option (RFC 9175), a class E option in OSCORE, and the length
+ * of the values this core sends in it. */
+#define GKDC_OPT_ECHO 252
+#define GKDC_OSCORE_ECHO_LEN 8
 /* Diagnostic payload of each OSCORE-layer error (RFC 8613 section 8.2). */
 #define GKDC_OSCORE_DIAG_BAD_OPTION "Failed to decode COSE"
 #define GKDC_OSCORE_DIAG_NO_CONTEXT "Security context not found"
@@ -136,6 +140,7 @@ enum gkdc_oscore_replay_result {
 };
 
 struct gkdc_oscore_cache;
+struct gkdc_oscore_request;
 
 /*
  * A derived security context. Owned by its creator; free with
@@ -168,6 +173,10 @@ struct gkdc_oscore_ctx {
 
   struct gkdc_oscore_replay replay;
   struct gkdc_oscore_cache *cache; /* CON retransmission cache, or NULL */
+
+  /* Echo value of an open freshness challenge (Appendix B.1.2). */
+  int echo_set;
+  uint8_t echo[GKDC_OSCORE_ECHO_LEN];
 };
 
 /*
@@ -315,6 +324,31 @@ int gkdc_oscore_replay_resync(struct gkdc_oscore_replay *w, uint64_t seq);
 int gkdc_oscore_replay_encode(const struct gkdc_oscore_replay *w,
                               uint8_t out[GKDC_OSCORE_REPLAY_STATE_LEN]);
 int gkdc_oscore_replay_decode(const uint8_t *in, size_t len, struct gkdc_oscore_replay *out);
+
+/*
+ * Replay window recovery with the Echo option (RFC 8613 Appendix B.1.2),
+ * for a request that gkdc_oscore_unprotect_request() returned as
+ * GKDC_OSCORE_ERR_UNSYNCED:
+ *
+ *   - gkdc_oscore_echo_resync() accepts it when its inner Echo option
+ *     repeats the context's open challenge: the request's Partial IV
+ *     becomes the lower limit of the window and the status is OK;
+ *   - otherwise the server opens a challenge with gkdc_oscore_echo_set()
+ *     (8 random bytes; an open one is kept), builds the 4.01 with
+ *     gkdc_oscore_echo_response() and protects it with
+ *     GKDC_OSCORE_PIV_OWN, as the appendix requires.
+ */
+void gkdc_oscore_echo_set(struct gkdc_oscore_ctx *ctx,
+                          const uint8_t value[GKDC_OSCORE_ECHO_LEN]);
+enum gkdc_oscore_status gkdc_oscore_echo_resync(struct gkdc_oscore_ctx *ctx,
+                                                const struct gkdc_coap_msg *inner,
+                                                const struct gkdc_oscore_request *req);
+
+/* Builds the plain 4.01 carrying the open Echo value, answering `inner`
+ * (its token and message ID; ACK for a CON, else NON). Views point into
+ * `ctx`. Returns 1, or 0 when no challenge is open. */
+int gkdc_oscore_echo_response(const struct gkdc_oscore_ctx *ctx,
+                              const struct gkdc_coap_msg *inner, struct gkdc_coap_msg *out);
 
 /* ---- OSCORE option (oscore_option.c) ---- */
 

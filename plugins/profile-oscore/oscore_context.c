@@ -149,9 +149,11 @@ struct gkdc_oscore_ctx *gkdc_oscore_ctx_new(const struct gkdc_crypto *cx,
   ctx->nonce_len = info->nonce_len;
   ctx->tag_len = info->tag_len;
 
-  memcpy(ctx->sender_id, p->sender_id.ptr, p->sender_id.len);
+  if (p->sender_id.len > 0)
+    memcpy(ctx->sender_id, p->sender_id.ptr, p->sender_id.len);
   ctx->sender_id_len = p->sender_id.len;
-  memcpy(ctx->recipient_id, p->recipient_id.ptr, p->recipient_id.len);
+  if (p->recipient_id.len > 0)
+    memcpy(ctx->recipient_id, p->recipient_id.ptr, p->recipient_id.len);
   ctx->recipient_id_len = p->recipient_id.len;
   ctx->has_id_context = p->has_id_context ? 1 : 0;
   if (p->has_id_context && p->id_context.len > 0)

@@ -545,7 +545,8 @@ gkdc_oscore_unprotect_request(struct gkdc_oscore_ctx *ctx, const struct gkdc_coa
   if (!unsynced)
     gkdc_oscore_replay_update(&ctx->replay, seq);
   memset(req, 0, sizeof(*req));
-  memcpy(req->kid, opt.kid.ptr, opt.kid.len);
+  if (opt.kid.len > 0)
+    memcpy(req->kid, opt.kid.ptr, opt.kid.len);
   req->kid_len = opt.kid.len;
   memcpy(req->piv, opt.piv.ptr, opt.piv.len);
   req->piv_len = opt.piv.len;

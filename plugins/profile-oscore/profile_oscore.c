@@ -143,6 +143,44 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
   return st;
 }
 
+/*
+ * Handles a request that verified while the replay window was lost
+ * (Appendix B.1.2). Returns GKDC_OSCORE_OK when its Echo option repeats
+ * the open challenge, so the request is fresh. Otherwise it opens a
+ * challenge, sends the protected 4.01 with Echo and returns
+ * GKDC_OSCORE_ERR_UNSYNCED; any other status is a failure to report.
+ */
+static enum gkdc_oscore_status check_fresh(struct profile_state *ps, gkdc_exchange *x,
+                                           struct gkdc_oscore_ctx *ctx,
+                                           const struct gkdc_coap_msg *inner,
+                                           struct gkdc_oscore_request *binding,
+                                           uint8_t *buf, size_t cap)
+{
+  struct gkdc_coap_msg challenge, out;
+  uint8_t value[GKDC_OSCORE_ECHO_LEN];
+  enum gkdc_oscore_status st;
+
+  st = gkdc_oscore_echo_resync(ctx, inner, binding);
+  if (st != GKDC_OSCORE_ERR_UNSYNCED)
+    return st;
+
+  if (!ctx->echo_set) {
+    if (!gkdc_crypto_random(ctx->cx, value, sizeof(value)))
+      return GKDC_OSCORE_ERR_CRYPTO;
+    gkdc_oscore_echo_set(ctx, value);
+  }
+  if (!gkdc_oscore_echo_response(ctx, inner, &challenge))
+    return GKDC_OSCORE_ERR_INVALID;
+  st = gkdc_oscore_protect_response(ctx, &challenge, GKDC_OSCORE_PIV_OWN, &out, buf, cap,
+                                    binding);
+  if (st != GKDC_OSCORE_OK)
+    return st;
+
+  plog(ps, GKDC_LOG_INFO, "replay window lost: sent an Echo challenge");
+  ps->host->exchange_reply(x, &out);
+  return GKDC_OSCORE_ERR_UNSYNCED;
+}
+
 static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *msg,
                               const struct gkdc_peer *peer)
 {
@@ -170,9 +208,12 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
     goto done;
   }
 
-  /* NOTE: an UNSYNCED window (after a restart) is answered with 4.01;
-   * the Echo exchange of Appendix B.1.2 is not implemented yet. */
   st = gkdc_oscore_unprotect_request(ctx, msg, &inner, inner_buf, MSG_MAX, &binding);
+  if (st == GKDC_OSCORE_ERR_UNSYNCED) {
+    st = check_fresh(ps, x, ctx, &inner, &binding, out_buf, MSG_MAX);
+    if (st == GKDC_OSCORE_ERR_UNSYNCED)
+      goto done; /* the Echo challenge went out */
+  }
   if (st != GKDC_OSCORE_OK) {
     reply_error(ps, x, st, peer);
     goto done;

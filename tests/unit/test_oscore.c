@@ -1476,10 +1476,12 @@ static void test_sequence_number_persistence(void)
 
 static void test_replay_lost_then_resync(void)
 {
+  static const uint8_t challenge[GKDC_OSCORE_ECHO_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
   struct pair p;
-  struct gkdc_coap_msg req;
+  struct gkdc_coap_msg req, echo_resp, prot, out;
   struct gkdc_oscore_replay saved;
-  uint64_t seq;
+  uint8_t buf[256];
+  const struct gkdc_coap_option *o;
 
   pair_open(&p);
   simple_msg(&req, GKDC_GET, 12);
@@ -1489,21 +1491,51 @@ static void test_replay_lost_then_resync(void)
   gkdc_oscore_replay_export(&p.s->replay, &saved);
   CU_ASSERT_FATAL(gkdc_oscore_replay_restore(&p.s->replay, &saved, 0));
 
-  /* The next request verifies but is not known to be fresh. */
+  /* The next request verifies but is not known to be fresh, and without an
+   * open challenge it cannot resynchronize the window. */
   CU_ASSERT_EQUAL(send_request(&p, &req), GKDC_OSCORE_ERR_UNSYNCED);
   CU_ASSERT_EQUAL(p.inner.code, GKDC_GET);
   CU_ASSERT_EQUAL(p.s->replay.state, GKDC_OSCORE_REPLAY_UNSYNCED);
+  CU_ASSERT_EQUAL(gkdc_oscore_echo_resync(p.s, &p.inner, &p.sreq), GKDC_OSCORE_ERR_UNSYNCED);
+  CU_ASSERT_FALSE(gkdc_oscore_echo_response(p.s, &p.inner, &echo_resp));
 
-  /* After an Echo round trip the server takes the next request's Partial
-   * IV as the lower limit. */
+  /* The server answers a protected 4.01 with Echo and its own Partial IV. */
+  gkdc_oscore_echo_set(p.s, challenge);
+  CU_ASSERT_FATAL(gkdc_oscore_echo_response(p.s, &p.inner, &echo_resp));
+  CU_ASSERT_EQUAL(echo_resp.type, GKDC_COAP_ACK);
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_response(p.s, &echo_resp, GKDC_OSCORE_PIV_OWN,
+                                                     &prot, buf, sizeof(buf), &p.sreq),
+                        GKDC_OSCORE_OK);
+  o = gkdc_oscore_msg_find(&prot, GKDC_OPT_ECHO);
+  CU_ASSERT_PTR_NULL(o); /* Echo is class E: inside the ciphertext */
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_unprotect_response(p.c, &prot, &out, p.inner_buf,
+                                                       sizeof(p.inner_buf), &p.creq),
+                        GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(out.code, GKDC_CODE(4, 1));
+  o = gkdc_oscore_msg_find(&out, GKDC_OPT_ECHO);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+  CHECK_HEX(o->value.ptr, o->value.len, "0102030405060708");
+
+  /* A request with a wrong Echo value stays unsynchronized. */
+  req.options[0] = (struct gkdc_coap_option){GKDC_OPT_ECHO, {challenge, 7}};
+  req.option_count = 1;
   CU_ASSERT_EQUAL(send_request(&p, &req), GKDC_OSCORE_ERR_UNSYNCED);
-  CU_ASSERT_FATAL(gkdc_oscore_piv_decode(p.sreq.piv, p.sreq.piv_len, &seq));
-  CU_ASSERT_EQUAL(seq, 2);
-  CU_ASSERT_FATAL(gkdc_oscore_replay_resync(&p.s->replay, seq));
+  CU_ASSERT_EQUAL(gkdc_oscore_echo_resync(p.s, &p.inner, &p.sreq), GKDC_OSCORE_ERR_UNSYNCED);
+
+  /* The client repeats the value: its Partial IV (3) becomes the lower
+   * limit of the window, and the challenge is used up. */
+  req.options[0].value.len = GKDC_OSCORE_ECHO_LEN;
+  CU_ASSERT_EQUAL(send_request(&p, &req), GKDC_OSCORE_ERR_UNSYNCED);
+  CHECK_HEX(p.sreq.piv, p.sreq.piv_len, "03");
+  CU_ASSERT_EQUAL(gkdc_oscore_echo_resync(p.s, &p.inner, &p.sreq), GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(p.s->replay.state, GKDC_OSCORE_REPLAY_ACTIVE);
+  CU_ASSERT_FALSE(p.s->echo_set);
   CU_ASSERT_EQUAL(gkdc_oscore_unprotect_request(p.s, &p.prot, &p.inner, p.inner_buf,
                                                 sizeof(p.inner_buf), &p.sreq),
                   GKDC_OSCORE_ERR_REPLAY);
+  CU_ASSERT_EQUAL(gkdc_oscore_replay_check(&p.s->replay, 2), GKDC_OSCORE_REPLAY_REPLAY);
   CU_ASSERT_EQUAL(send_request(&p, &req), GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(gkdc_oscore_echo_resync(p.s, &p.inner, &p.sreq), GKDC_OSCORE_ERR_INVALID);
   pair_close(&p);
 }
 
