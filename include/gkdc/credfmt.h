@@ -81,7 +81,8 @@ struct gkdc_cred_info {
                              * default for (kty, curve): EdDSA for Ed25519, ES256
                              * for P-256, 0 for ECDH-only curves */
   int alg_stated;           /* 1 when the credential itself names `alg` */
-  struct gkdc_bytes pub;    /* public key in the raw encoding of <gkdc/alg.h> */
+  struct gkdc_bytes pub;    /* public key in the raw encoding of <gkdc/alg.h>;
+                             * P-256 keys given compressed stay compressed */
   struct gkdc_bytes encoded; /* the exact credential bytes, as received */
   struct gkdc_bytes end_entity; /* the part that enters a Group OSCORE security
                                  * context: equal to `encoded` for CCS; the

@@ -4,7 +4,9 @@
  * Only public keys of Ed25519 and X25519 (kty OKP) and P-256 (kty EC2) are
  * accepted, because those are the curves of the Group OSCORE algorithms
  * gkdc implements. The public key is returned in the raw encoding of
- * <gkdc/alg.h>: 32 bytes for the OKP curves and 04 || x || y for P-256.
+ * <gkdc/alg.h>: 32 bytes for the OKP curves, and for P-256 04 || x || y,
+ * or the SEC 1 compressed 02 || x or 03 || x when the COSE_Key gives y as
+ * its sign bit.
  */
 #include <string.h>
 
@@ -131,6 +133,7 @@ static int decode_okp(struct gkdc_cbor_dec *d, struct ccs_key *key, int *err)
 static int decode_ec2(struct gkdc_cbor_dec *d, struct ccs_key *key, int *err)
 {
   struct gkdc_cbor_dec v;
+  enum gkdc_cbor_type type;
   int64_t crv;
 
   if (!gkdc_cbor_dec_map_find_int(d, KEY_CRV, &v)) {
@@ -157,12 +160,13 @@ static int decode_ec2(struct gkdc_cbor_dec *d, struct ccs_key *key, int *err)
     *err = GKDC_CRED_ERR_NO_KEY;
     return 0;
   }
-  if (gkdc_cbor_dec_peek_type(&v) == GKDC_CBOR_TYPE_TRUE ||
-      gkdc_cbor_dec_peek_type(&v) == GKDC_CBOR_TYPE_FALSE) {
-    /* NOTE: a compressed point (y as the sign bit) needs a point
-     * decompression that <gkdc/alg.h> does not offer yet. */
-    *err = GKDC_CRED_ERR_UNSUPPORTED_KEY;
-    return 0;
+  /* y as a bool is the sign bit of a compressed point (RFC 9053 section
+   * 7.1.1): true for odd y, SEC 1 prefix 03. */
+  type = gkdc_cbor_dec_peek_type(&v);
+  if (type == GKDC_CBOR_TYPE_TRUE || type == GKDC_CBOR_TYPE_FALSE) {
+    key->pub[0] = type == GKDC_CBOR_TYPE_TRUE ? 0x03 : 0x02;
+    key->pub_len = 1 + COORD_LEN;
+    return gkdc_cbor_dec_skip(&v);
   }
   if (!read_coord(&v, key->pub + 1 + COORD_LEN, err))
     return 0;
@@ -254,7 +258,8 @@ int ccs_key_check_point(const struct gkdc_crypto *cx, const struct ccs_key *key,
 {
   /* The scalar 1: ECDH with it returns the peer point's x coordinate after
    * the provider validated the point (P-256 decoding rejects points off the
-   * curve), so it is a point check at the cost of one multiplication. */
+   * curve and compressed x without a y), so it is a point check at the cost
+   * of one multiplication. */
   static const uint8_t one[32] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,

@@ -205,6 +205,34 @@ static void test_x25519_key(void)
   ccs->free(ccs_plugin.state, cred);
 }
 
+static void test_p256_compressed(void)
+{
+  /* CRED_R of RFC 9529 with y given as its sign bit: y ends in 0x72, even,
+   * so false and prefix 02. The same x with true is the other point. */
+  static const char *const forms[2] = {
+    "a108a101a401022001215820" R_X "22f4",
+    "a108a101a401022001215820" R_X "22f5",
+  };
+  uint8_t x[32];
+  int i;
+
+  harness_hex(R_X, x, sizeof(x));
+  for (i = 0; i < 2; i++) {
+    int err;
+    gkdc_cred *cred = parse_hex(forms[i], 0, &err);
+    const struct gkdc_cred_info *info;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cred);
+    info = ccs->info_get0(ccs_plugin.state, cred);
+    CU_ASSERT_EQUAL(info->curve, GKDC_COSE_CRV_P256);
+    CU_ASSERT_EQUAL_FATAL(info->pub.len, 33);
+    CU_ASSERT_EQUAL(info->pub.ptr[0], i == 0 ? 0x02 : 0x03);
+    CU_ASSERT(memcmp(info->pub.ptr + 1, x, 32) == 0);
+    check_reencode(cred, forms[i]);
+    ccs->free(ccs_plugin.state, cred);
+  }
+}
+
 static void test_encode_small_buffer(void)
 {
   int err;
@@ -332,7 +360,10 @@ static const struct hostile_case hostile[] = {
   { "kid not bytes", OKP_HEAD "a40101020120 06215820" ED_X, GKDC_CRED_ERR_MALFORMED },
   { "key_ops not array", OKP_HEAD "a40101040220 06215820" ED_X, GKDC_CRED_ERR_MALFORMED },
   { "EC2 y missing", OKP_HEAD "a30102200121 5820" R_X, GKDC_CRED_ERR_NO_KEY },
-  { "EC2 compressed y", OKP_HEAD "a4010220 01" EC2_X "22f5", GKDC_CRED_ERR_UNSUPPORTED_KEY },
+  { "EC2 compressed x off curve", OKP_HEAD "a4010220 01215820"
+    "0000000000000000000000000000000000000000000000000000000000000001" "22f5",
+    GKDC_CRED_ERR_INVALID_KEY },
+  { "EC2 y null", OKP_HEAD "a4010220 01" EC2_X "22f6", GKDC_CRED_ERR_MALFORMED },
   { "EC2 point off curve", OKP_HEAD "a4010220 01" EC2_X "225820"
     "4519e257236b2a0ce2023f0931f1f386ca7afda64fcde0108c224c51eabf6073",
     GKDC_CRED_ERR_INVALID_KEY },
@@ -395,7 +426,7 @@ static void test_byte_mutations(void)
       const struct gkdc_cred_info *info = ccs->info_get0(ccs_plugin.state, cred);
 
       CU_ASSERT(info->encoded.len == len);
-      CU_ASSERT(info->pub.len == 32 || info->pub.len == 65);
+      CU_ASSERT(info->pub.len == 32 || info->pub.len == 33 || info->pub.len == 65);
       parsed++;
       ccs->free(ccs_plugin.state, cred);
     } else {
@@ -420,6 +451,7 @@ int main(void)
   CU_add_test(suite, "P-256 Java example", test_p256_java_example);
   CU_add_test(suite, "RFC 9529 CRED_R", test_rfc9529_example);
   CU_add_test(suite, "X25519 key", test_x25519_key);
+  CU_add_test(suite, "P-256 compressed", test_p256_compressed);
   CU_add_test(suite, "encode small buffer", test_encode_small_buffer);
   CU_add_test(suite, "match modes", test_match_modes);
   CU_add_test(suite, "tagged input", test_tagged_input);

@@ -293,6 +293,37 @@ static void test_es256_der_round_trip(void)
   CU_ASSERT_EQUAL(err, GKDC_POP_ERR_INVALID);
 }
 
+static void test_es256_compressed_key(void)
+{
+  /* The Java P-256 credential with y given as its sign bit (y ends in 0x1b,
+   * odd, so true). */
+  static const char *compressed = "a108a101a401022001215820"
+    "2236658ca675bb62d7b24623db0453a3b90533b7c3b221cc1c2c73c4e919d540" "22f5";
+  struct gkdc_pop_params prm = params_for(GKDC_COSE_ALG_ES256, 0);
+  uint8_t buf[64], ev[GKDC_POP_MAX_EVIDENCE_LEN];
+  size_t len = harness_hex(compressed, buf, sizeof(buf));
+  size_t ev_len = round_trip(&p256_key, GKDC_COSE_ALG_ES256, 0, ev);
+  gkdc_cred *cred = NULL;
+  const struct gkdc_cred_info *info;
+  int err = 0;
+
+  CU_ASSERT_FATAL(ccs->parse(ccs_plugin.state, buf, len, 0, &cred, &err) == 1);
+  info = ccs->info_get0(ccs_plugin.state, cred);
+  CU_ASSERT_EQUAL(info->pub.len, 33);
+  CU_ASSERT_EQUAL(pop->verify(sign_plugin.state, &prm, NULL, info, ex_input,
+                              ex_input_len, ev, ev_len, &err), 1);
+
+  /* The other sign bit names the other point, which does not verify. */
+  buf[len - 1] = 0xf4;
+  ccs->free(ccs_plugin.state, cred);
+  cred = NULL;
+  CU_ASSERT_FATAL(ccs->parse(ccs_plugin.state, buf, len, 0, &cred, &err) == 1);
+  info = ccs->info_get0(ccs_plugin.state, cred);
+  CU_ASSERT_EQUAL(pop->verify(sign_plugin.state, &prm, NULL, info, ex_input,
+                              ex_input_len, ev, ev_len, &err), 0);
+  ccs->free(ccs_plugin.state, cred);
+}
+
 static void test_der_mode_accepts_raw(void)
 {
   struct gkdc_pop_params raw_only = params_for(GKDC_COSE_ALG_ES256, 0);
@@ -500,6 +531,7 @@ int main(void)
   CU_add_test(suite, "EdDSA round trip", test_eddsa_round_trip);
   CU_add_test(suite, "ES256 raw round trip", test_es256_raw_round_trip);
   CU_add_test(suite, "ES256 DER round trip", test_es256_der_round_trip);
+  CU_add_test(suite, "ES256 compressed key", test_es256_compressed_key);
   CU_add_test(suite, "DER mode accepts raw", test_der_mode_accepts_raw);
   CU_add_test(suite, "Java DER evidence", test_java_der_evidence);
   CU_add_test(suite, "tampered evidence", test_tampered_evidence);
