@@ -484,6 +484,15 @@ struct gkdc_store_ops {
    * several sets. */
   int (*stale_list)(void *st, const char *group, uint64_t min_version,
                     gkdc_store_sid_fn fn, void *arg);
+
+  /* ---- appended operations (check with GKDC_HAS_OP) ---- */
+
+  /* Calls fn for every member of any group bound to a token, ordered by
+   * group then node name: the memberships to end when the token expires or
+   * is revoked. */
+  int (*member_list_by_token)(void *st, const uint8_t *token_id,
+                              size_t token_id_len, gkdc_store_member_fn fn,
+                              void *arg);
 };
 
 /* Returns a static English name of a store error, for logs. */

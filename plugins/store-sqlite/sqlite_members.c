@@ -271,6 +271,25 @@ int sq_member_list(void *st, const char *group, gkdc_store_member_fn fn, void *a
   return sq_visit_rows(s, q, "listing members", member_from_row, call_member, &v);
 }
 
+int sq_member_list_by_token(void *st, const uint8_t *id, size_t id_len,
+                            gkdc_store_member_fn fn, void *arg) {
+  struct sq_store *s = st;
+  struct member_visit v = {fn, arg};
+  sqlite3_stmt *q;
+
+  sq_op_read(s);
+  if (fn == NULL)
+    return sq_fail(s, GKDC_STORE_E_INVALID, "member_list_by_token without a visitor");
+  if (id == NULL || id_len == 0 || id_len > SQ_MAX_ID)
+    return sq_fail(s, GKDC_STORE_E_INVALID, "token_id must be 1 to %d bytes", SQ_MAX_ID);
+
+  q = sq_stmt(s, SQ_MEMBER_LIST_BY_TOKEN);
+  if (q == NULL)
+    return 0;
+  sq_bind_bytes(q, 1, id, id_len);
+  return sq_visit_rows(s, q, "listing members", member_from_row, call_member, &v);
+}
+
 int sq_member_delete(void *st, const char *group, const char *node) {
   struct sq_store *s = st;
   sqlite3_stmt *q;

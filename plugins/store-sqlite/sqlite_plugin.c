@@ -392,6 +392,7 @@ static const struct gkdc_store_ops store_ops = {
     .stale_add = sq_stale_add,
     .stale_range = sq_stale_range,
     .stale_list = sq_stale_list,
+    .member_list_by_token = sq_member_list_by_token,
 };
 
 static const struct gkdc_plugin_desc store_desc = {

@@ -2,9 +2,9 @@
  * Schema of the store-sqlite database and its migrations.
  *
  * The schema version is PRAGMA user_version. migrations[i] takes a database
- * from version i to version i + 1; each runs in its own transaction together
+ * from version i to version i + 1. Each runs in its own transaction together
  * with the user_version update, so a crash leaves the database at one of the
- * versions. New versions append a migration; shipped ones never change.
+ * versions. New versions append a migration, and shipped ones never change.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +16,10 @@
  * Version 0 -> 1: the first schema.
  *
  * Unsigned 64-bit values (sequence numbers, key versions) are stored as
- * their int64 bit pattern. Byte strings are BLOBs and never NULL (empty is a
- * zero-length blob); only optional text (audience, control_uri) and absent
- * values with their own meaning (cti_seq, sender_id of a monitor) are NULL.
+ * their int64 bit pattern. Byte strings are BLOBs and never NULL, because an
+ * empty one is a zero-length blob. Only optional text (audience,
+ * control_uri) and absent values with their own meaning (cti_seq, the
+ * sender_id of a monitor) are NULL.
  *
  * gids_used and group_history have no foreign key to groups: they outlive a
  * deleted group so that its Gids and key versions are never used again.
@@ -155,8 +156,14 @@ static const char migration_1[] =
     "    ON DELETE CASCADE\n"
     ") WITHOUT ROWID;\n";
 
+/* Version 1 -> 2: members can be found by token alone, to end every
+ * membership of an expired or revoked token. */
+static const char migration_2[] =
+    "CREATE INDEX members_by_token ON members(token_id);\n";
+
 static const char *const migrations[SQ_SCHEMA_VERSION] = {
     migration_1,
+    migration_2,
 };
 
 /* Reads an integer PRAGMA. Returns 1 or 0. */

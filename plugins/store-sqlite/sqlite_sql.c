@@ -158,6 +158,9 @@ const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_MEMBER_LIST] =
         "SELECT " MEMBER_COLUMNS " FROM members WHERE group_name = ?1 "
         "ORDER BY node_name",
+    [SQ_MEMBER_LIST_BY_TOKEN] =
+        "SELECT " MEMBER_COLUMNS " FROM members WHERE token_id = ?1 "
+        "ORDER BY group_name, node_name",
     [SQ_MEMBER_DELETE] =
         "DELETE FROM members WHERE group_name = ?1 AND node_name = ?2",
     [SQ_MEMBER_CONFLICT] =

@@ -63,6 +63,7 @@ enum sq_stmt_id {
   SQ_MEMBER_GET_BY_TOKEN,
   SQ_MEMBER_GET_BY_SID,
   SQ_MEMBER_LIST,
+  SQ_MEMBER_LIST_BY_TOKEN,
   SQ_MEMBER_DELETE,
   SQ_MEMBER_CONFLICT,
   SQ_STALE_SET_INSERT,
@@ -209,7 +210,7 @@ int sq_change_one(struct sq_store *s, sqlite3_stmt *q, const char *what);
 /* ---- schema (sqlite_schema.c) ---- */
 
 /* The schema version this plugin writes. */
-#define SQ_SCHEMA_VERSION 1
+#define SQ_SCHEMA_VERSION 2
 /* PRAGMA application_id of a gkdc database ("gkdc"). */
 #define SQ_APPLICATION_ID 0x676b6463
 
@@ -284,6 +285,8 @@ int sq_member_get_by_token(void *st, const char *group, const uint8_t *id,
 int sq_member_get_by_sid(void *st, const char *group, const uint8_t *sid,
                          size_t sid_len, struct gkdc_store_member **out);
 int sq_member_list(void *st, const char *group, gkdc_store_member_fn fn, void *arg);
+int sq_member_list_by_token(void *st, const uint8_t *id, size_t id_len,
+                            gkdc_store_member_fn fn, void *arg);
 int sq_member_delete(void *st, const char *group, const char *node);
 
 /* Shared by groups and members: the current Gid, key version and Sender ID

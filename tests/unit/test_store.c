@@ -29,6 +29,9 @@
 
 #define PLUGIN_FILE TOP_BUILDDIR "/plugins/store-sqlite/.libs/store-sqlite.so"
 
+/* The schema version store-sqlite writes. */
+#define SCHEMA_VERSION 2
+
 /* ---- the minimal host ---- */
 
 static char state_dir[256];
@@ -244,7 +247,7 @@ static void test_schema_created_fresh(void) {
   fresh_dir();
   st = store_open();
   CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), 1);
+  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), SCHEMA_VERSION);
   CU_ASSERT_EQUAL(sql_int("PRAGMA application_id"), 0x676b6463);
   CU_ASSERT(sql_text_is("PRAGMA journal_mode", "wal"));
   CU_ASSERT_EQUAL(sql_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
@@ -271,13 +274,32 @@ static void test_schema_migrates_from_v0(void) {
 
   st = store_open();
   CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), 1);
+  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), SCHEMA_VERSION);
   store_close(st);
 
   /* Reopening an up-to-date database runs no migration. */
   st = store_open();
   CU_ASSERT_PTR_NOT_NULL(st);
-  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), 1);
+  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), SCHEMA_VERSION);
+  store_close(st);
+
+  /* A version 1 database gets the index of migration 2. */
+  CU_ASSERT_EQUAL_FATAL(sqlite3_open(db_path, &db), SQLITE_OK);
+  CU_ASSERT_EQUAL(sqlite3_exec(db,
+                               "DROP INDEX members_by_token; "
+                               "PRAGMA user_version = 1",
+                               NULL, NULL, NULL),
+                  SQLITE_OK);
+  sqlite3_close(db);
+  CU_ASSERT_EQUAL(sql_int("SELECT count(*) FROM sqlite_schema WHERE name = "
+                          "'members_by_token'"),
+                  0);
+  st = store_open();
+  CU_ASSERT_PTR_NOT_NULL(st);
+  CU_ASSERT_EQUAL(sql_int("PRAGMA user_version"), SCHEMA_VERSION);
+  CU_ASSERT_EQUAL(sql_int("SELECT count(*) FROM sqlite_schema WHERE name = "
+                          "'members_by_token'"),
+                  1);
   store_close(st);
 
   /* A database from a newer plugin is rejected. */
@@ -962,6 +984,26 @@ static void test_member_round_trip(void) {
 
   CU_ASSERT(ops->member_list(st, "g1", collect_members, names));
   CU_ASSERT_STRING_EQUAL(names, "m1,n1,");
+
+  /* The same token may be bound in several groups. */
+  {
+    struct gkdc_store_group g2 = test_group("g2", "gid2");
+
+    CU_ASSERT_FATAL(ops->group_create(st, &g2, NULL));
+    m = test_member("g2", "x1", "tok1", NULL, 0);
+    CU_ASSERT(ops->member_put(st, &m));
+    CU_ASSERT_FATAL(GKDC_HAS_OP(ops, member_list_by_token));
+    names[0] = '\0';
+    CU_ASSERT(ops->member_list_by_token(st, (const uint8_t *)"tok1", 4,
+                                        collect_members, names));
+    CU_ASSERT_STRING_EQUAL(names, "n1,x1,");
+    names[0] = '\0';
+    CU_ASSERT(ops->member_list_by_token(st, (const uint8_t *)"none", 4,
+                                        collect_members, names));
+    CU_ASSERT_STRING_EQUAL(names, "");
+    CU_ASSERT_FALSE(ops->member_list_by_token(st, NULL, 0, collect_members, names));
+    CU_ASSERT_EQUAL(ops->last_error(st), GKDC_STORE_E_INVALID);
+  }
 
   CU_ASSERT(ops->member_delete(st, "g1", "m1"));
   CU_ASSERT_FALSE(ops->member_delete(st, "g1", "m1"));
