@@ -369,7 +369,55 @@ static void test_protected_byte_exact(void)
   CU_ASSERT(m.hdr.kid_protected);
   CU_ASSERT_EQUAL(gkdc_cose_sign1_verify(&tc.cx, &m, 0, pub, pub_len, NULL, 0),
                   GKDC_COSE_OK);
+
+  /* The same header in deterministic order is other bytes: the signature
+   * no longer verifies. */
+  CU_ASSERT_EQUAL_FATAL(out[3], 0xa2);
+  out[4] = 0x01;
+  out[5] = 0x27;
+  out[6] = 0x04;
+  out[7] = 0x41;
+  out[8] = 0x6b;
+  CU_ASSERT_EQUAL_FATAL(gkdc_cose_parse(out, out_len, GKDC_COSE_ANY, &m), GKDC_COSE_OK);
+  CU_ASSERT_EQUAL(m.hdr.alg, GKDC_COSE_ALG_EDDSA);
+  CU_ASSERT_EQUAL(gkdc_cose_sign1_verify(&tc.cx, &m, 0, pub, pub_len, NULL, 0),
+                  GKDC_COSE_ERR_VERIFY);
   gkdc_wipe(priv, sizeof(priv));
+}
+
+/* Encrypt0 round trips with every AEAD of different nonce and tag sizes. */
+static void test_encrypt0_algorithms(void)
+{
+  static const int32_t algs[] = {GKDC_COSE_ALG_AES_CCM_16_64_128,
+                                 GKDC_COSE_ALG_AES_CCM_16_128_128, GKDC_COSE_ALG_A128GCM};
+  static const uint8_t key[16] = {0x42};
+  static const uint8_t msg[] = {0xa1, 0x01, 0x02};
+  struct gkdc_cose_params p = {0, {NULL, 0}, 0, -1, {NULL, 0}, 1};
+  uint8_t out[128];
+  uint8_t plain[16];
+  size_t i;
+
+  for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+    const struct gkdc_alg_info *info = gkdc_crypto_alg_info_get0(&tc.cx, algs[i]);
+    size_t out_len = sizeof(out);
+    size_t plain_len = sizeof(plain);
+    struct gkdc_cose_msg m;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    p.alg = algs[i];
+    CU_ASSERT_EQUAL_FATAL(gkdc_cose_encrypt0_create(&tc.cx, &p, key, sizeof(key), msg,
+                                                    sizeof(msg), NULL, 0, out, &out_len),
+                          GKDC_COSE_OK);
+    CU_ASSERT_EQUAL_FATAL(gkdc_cose_parse(out, out_len, GKDC_COSE_ENCRYPT0, &m),
+                          GKDC_COSE_OK);
+    CU_ASSERT_EQUAL(m.hdr.iv.len, info->nonce_len);
+    CU_ASSERT_EQUAL(m.payload.len, sizeof(msg) + info->tag_len);
+    CU_ASSERT_EQUAL(gkdc_cose_encrypt0_decrypt(&tc.cx, &m, algs[i], key, sizeof(key), NULL,
+                                               0, plain, &plain_len),
+                    GKDC_COSE_OK);
+    CU_ASSERT_EQUAL(plain_len, sizeof(msg));
+    CU_ASSERT_EQUAL(memcmp(plain, msg, sizeof(msg)), 0);
+  }
 }
 
 /* Parses a hex message; returns the error. */
@@ -610,6 +658,7 @@ int main(void)
   CU_add_test(s, "Sign1 round trip", test_sign1_round_trip);
   CU_add_test(s, "Mac0 and Encrypt0 round trip", test_mac0_encrypt0_round_trip);
   CU_add_test(s, "protected header byte-exact", test_protected_byte_exact);
+  CU_add_test(s, "Encrypt0 algorithms", test_encrypt0_algorithms);
   CU_add_test(s, "parse errors", test_parse_errors);
   CU_add_test(s, "alg placement and class", test_alg_placement);
   CU_add_test(s, "COSE_Key symmetric", test_cose_key_parse);
