@@ -8,7 +8,8 @@
 
 #include "cbor_internal.h"
 
-/* What the callbacks saw; `called` stays 0 when no accepted callback ran. */
+/* Values reported by the callbacks; `called` stays 0 when no accepted
+ * callback ran. */
 struct head_event {
   enum gkdc_cbor_type type;
   uint64_t arg;
@@ -18,53 +19,71 @@ struct head_event {
   int called;
 };
 
-static void on_uint8(void *c, uint8_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_UINT; e->arg = v; e->called = 1; }
-static void on_uint16(void *c, uint16_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_UINT; e->arg = v; e->called = 1; }
-static void on_uint32(void *c, uint32_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_UINT; e->arg = v; e->called = 1; }
-static void on_uint64(void *c, uint64_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_UINT; e->arg = v; e->called = 1; }
-static void on_negint8(void *c, uint8_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_NEGINT; e->arg = v; e->called = 1; }
-static void on_negint16(void *c, uint16_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_NEGINT; e->arg = v; e->called = 1; }
-static void on_negint32(void *c, uint32_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_NEGINT; e->arg = v; e->called = 1; }
-static void on_negint64(void *c, uint64_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_NEGINT; e->arg = v; e->called = 1; }
+static void set_event(void *c, enum gkdc_cbor_type type, uint64_t arg)
+{
+  struct head_event *e = c;
+
+  e->type = type;
+  e->arg = arg;
+  e->called = 1;
+}
+
+static void on_uint8(void *c, uint8_t v) { set_event(c, GKDC_CBOR_TYPE_UINT, v); }
+static void on_uint16(void *c, uint16_t v) { set_event(c, GKDC_CBOR_TYPE_UINT, v); }
+static void on_uint32(void *c, uint32_t v) { set_event(c, GKDC_CBOR_TYPE_UINT, v); }
+static void on_uint64(void *c, uint64_t v) { set_event(c, GKDC_CBOR_TYPE_UINT, v); }
+static void on_negint8(void *c, uint8_t v) { set_event(c, GKDC_CBOR_TYPE_NEGINT, v); }
+static void on_negint16(void *c, uint16_t v) { set_event(c, GKDC_CBOR_TYPE_NEGINT, v); }
+static void on_negint32(void *c, uint32_t v) { set_event(c, GKDC_CBOR_TYPE_NEGINT, v); }
+static void on_negint64(void *c, uint64_t v) { set_event(c, GKDC_CBOR_TYPE_NEGINT, v); }
 
 static void on_bstr(void *c, cbor_data p, size_t n)
 {
   struct head_event *e = c;
 
-  e->type = GKDC_CBOR_TYPE_BSTR;
+  set_event(c, GKDC_CBOR_TYPE_BSTR, n);
   e->str = p;
-  e->arg = n;
-  e->called = 1;
 }
 
 static void on_tstr(void *c, cbor_data p, size_t n)
 {
   struct head_event *e = c;
 
-  e->type = GKDC_CBOR_TYPE_TSTR;
+  set_event(c, GKDC_CBOR_TYPE_TSTR, n);
   e->str = p;
-  e->arg = n;
-  e->called = 1;
 }
 
-static void on_array(void *c, size_t n) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_ARRAY; e->arg = n; e->called = 1; }
-static void on_map(void *c, size_t n) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_MAP; e->arg = n; e->called = 1; }
-static void on_tag(void *c, uint64_t v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_TAG; e->arg = v; e->called = 1; }
-static void on_float(void *c, float v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_FLOAT; e->f = v; e->called = 1; }
-static void on_double(void *c, double v) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_FLOAT; e->f = v; e->called = 1; }
-static void on_undefined(void *c) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_UNDEFINED; e->called = 1; }
-static void on_null(void *c) { struct head_event *e = c; e->type = GKDC_CBOR_TYPE_NULL; e->called = 1; }
+static void on_array(void *c, size_t n) { set_event(c, GKDC_CBOR_TYPE_ARRAY, n); }
+static void on_map(void *c, size_t n) { set_event(c, GKDC_CBOR_TYPE_MAP, n); }
+static void on_tag(void *c, uint64_t v) { set_event(c, GKDC_CBOR_TYPE_TAG, v); }
+static void on_undefined(void *c) { set_event(c, GKDC_CBOR_TYPE_UNDEFINED, 0); }
+static void on_null(void *c) { set_event(c, GKDC_CBOR_TYPE_NULL, 0); }
 
-static void on_bool(void *c, bool v)
+static void on_double(void *c, double v)
 {
   struct head_event *e = c;
 
-  e->type = v ? GKDC_CBOR_TYPE_TRUE : GKDC_CBOR_TYPE_FALSE;
-  e->called = 1;
+  set_event(c, GKDC_CBOR_TYPE_FLOAT, 0);
+  e->f = v;
+}
+
+static void on_float(void *c, float v)
+{
+  on_double(c, v);
+}
+
+static void on_bool(void *c, bool v)
+{
+  set_event(c, v ? GKDC_CBOR_TYPE_TRUE : GKDC_CBOR_TYPE_FALSE, 0);
 }
 
 /* Indefinite-length starts and the break code. */
-static void on_indefinite(void *c) { struct head_event *e = c; e->indefinite = 1; }
+static void on_indefinite(void *c)
+{
+  struct head_event *e = c;
+
+  e->indefinite = 1;
+}
 
 /*
  * libcbor 0.8 swaps the names of some members relative to their comments:

@@ -1,6 +1,7 @@
 /*
  * Fuzz target: COSE message parsing, COSE_Key parsing and CWT claims.
- * No cryptography runs here; the parsers are what sees hostile bytes first.
+ * No cryptography runs here, because the parsers are the first code to
+ * read hostile bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sink += (unsigned)gkdc_cwt_aud_contains(&c, "kdc");
     sink += (unsigned)gkdc_cwt_time_valid(&c, 1700000000);
 
-    /* A CCS: cnf holds a COSE_Key under method 1. */
+    /* A CCS: cnf contains a COSE_Key under method 1. */
     if (c.cnf.ptr != NULL) {
       gkdc_cbor_dec_init(&d, c.cnf.ptr, c.cnf.len, NULL);
       gkdc_cbor_dec_enter_map(&d, NULL);

@@ -142,7 +142,7 @@ static void test_invalid_input(void)
 
 static void test_deep_embedding(void)
 {
-  /* 40 levels of [h'<<next level>>'] around []: each byte string holds an
+  /* 40 levels of [h'<<next level>>'] around []: each byte string contains an
    * array, so each would print embedded without the depth bound. */
   uint8_t a[512];
   uint8_t b[512];

@@ -40,7 +40,7 @@ static size_t ec_public(uint8_t *pub)
   return 65;
 }
 
-/* Checks that `c` holds the A.1 claims. */
+/* Checks that the claims set at `p` is the A.1 claims set. */
 static void check_rfc8392_claims(const uint8_t *p, size_t n)
 {
   struct gkdc_cwt_claims c;
@@ -100,7 +100,7 @@ static void test_rfc8392_sign1(void)
   CU_ASSERT_EQUAL(gkdc_cose_sign1_verify(&tc.cx, &m, 0, pub, pub_len, NULL, 0),
                   GKDC_COSE_ERR_VERIFY);
 
-  /* The tag says Sign1, so asking for Mac0 fails. */
+  /* The tag is Sign1, so a parse that expects Mac0 fails. */
   CU_ASSERT_EQUAL(gkdc_cose_parse(tok, n, GKDC_COSE_MAC0, &m), GKDC_COSE_ERR_WRONG_TYPE);
 }
 
