@@ -262,6 +262,94 @@ int gkdc_oscore_ace_master_salt(int has_salt, const uint8_t *salt, size_t salt_l
                                 const uint8_t *nonce2, size_t nonce2_len, uint8_t *out,
                                 size_t cap, size_t *len);
 
+/* Labels of the OSCORE Security Context Parameters (RFC 9203 section
+ * 3.2.1) and the `osc` confirmation method in a cnf map. */
+#define GKDC_OSC_ID 0
+#define GKDC_OSC_VERSION 1
+#define GKDC_OSC_MS 2
+#define GKDC_OSC_HKDF 3
+#define GKDC_OSC_ALG 4
+#define GKDC_OSC_SALT 5
+#define GKDC_OSC_CONTEXT_ID 6
+#define GKDC_CNF_OSC 4
+
+/*
+ * An OSCORE_Input_Material object. Views point into the parsed bytes.
+ * Defaults fill absent fields: AEAD 10, HKDF 5 (HMAC 256/256, i.e. HKDF
+ * SHA-256), version 1.
+ */
+struct gkdc_oscore_input_material {
+  int has_id;
+  struct gkdc_bytes id; /* the AS's handle; never enters the derivation */
+  int has_ms;
+  struct gkdc_bytes ms;
+  int32_t hkdf_alg;
+  int32_t aead_alg;
+  int has_salt;
+  struct gkdc_bytes salt;
+  int has_context_id;
+  struct gkdc_bytes context_id;
+};
+
+/*
+ * Parses an OSCORE_Input_Material map strictly: integer keys 0 to 6 only
+ * (any other field is an error), the types of RFC 9203 section 3.2.1,
+ * version 1 only, `alg` and `hkdf` as integers or as known names, and `id`
+ * and a non-empty `ms` present. Returns GKDC_OSCORE_OK, or
+ * GKDC_OSCORE_ERR_INVALID (the server answers 4.00).
+ */
+enum gkdc_oscore_status gkdc_oscore_input_material_parse(const uint8_t *in, size_t len,
+                                                         struct gkdc_oscore_input_material *out);
+
+/*
+ * Finds the `osc` method (4) in an encoded cnf map and sets *osc to the
+ * encoded OSCORE_Input_Material (a view into `cnf`). Returns
+ * GKDC_OSCORE_ERR_NO_CONTEXT when the map holds another method, and
+ * GKDC_OSCORE_ERR_INVALID when it is not a map of one method.
+ */
+enum gkdc_oscore_status gkdc_oscore_cnf_osc(const uint8_t *cnf, size_t len,
+                                            struct gkdc_bytes *osc);
+
+/* OAuth parameters of the token upload (RFC 9200 and RFC 9203). The
+ * same values are in <gkdc/as.h> and <gkdc/profile.h>; the core keeps its
+ * own names so that it depends on neither. */
+#define GKDC_OAUTH_ACCESS_TOKEN_KEY 1
+#define GKDC_OAUTH_NONCE1_KEY 40
+#define GKDC_OAUTH_NONCE2_KEY 42
+#define GKDC_OAUTH_CLIENT_RECIPIENTID_KEY 43
+#define GKDC_OAUTH_SERVER_RECIPIENTID_KEY 44
+
+/* The profile's fields of a POST to /authz-info; views into the payload. */
+struct gkdc_oscore_authz_info {
+  struct gkdc_bytes access_token;
+  int has_nonce1;
+  struct gkdc_bytes nonce1;
+  int has_client_recipient_id;
+  struct gkdc_bytes client_recipient_id; /* ID1 */
+};
+
+/*
+ * Parses the application/ace+cbor map of a token upload: a well-formed
+ * map (the gkdc decoder's rules: no duplicates, shortest form, no trailing
+ * bytes) with a non-empty byte string access_token, and nonce1 and
+ * ace_client_recipientid as byte strings when present. Other keys are left
+ * to the KDC. Returns GKDC_OSCORE_OK or GKDC_OSCORE_ERR_INVALID (4.00).
+ */
+enum gkdc_oscore_status gkdc_oscore_authz_info_parse(const uint8_t *payload, size_t len,
+                                                     struct gkdc_oscore_authz_info *out);
+
+/*
+ * Encodes the 2.01 payload of a token upload: {42: nonce2,
+ * 44: ace_server_recipientid} plus `extra_count` encoded key/value pairs
+ * of the KDC (kdcchallenge, sign_info, ...), sorted by key. Returns 1 and
+ * sets *len, or 0 when the buffer is too small or a key repeats.
+ */
+int gkdc_oscore_authz_info_response(const uint8_t *nonce2, size_t nonce2_len,
+                                    const uint8_t *server_id, size_t server_id_len,
+                                    const uint8_t *extra, size_t extra_len,
+                                    size_t extra_count, uint8_t *out, size_t cap,
+                                    size_t *len);
+
 /*
  * Small CBOR encoding steps on libcbor's cbor_encode_* functions, writing
  * at out + *pos in a buffer of capacity `cap` and advancing *pos. Each
@@ -611,6 +699,21 @@ gkdc_oscore_ctxset_find(const struct gkdc_oscore_ctxset *set, const uint8_t *kid
 
 /* Number of contexts in the set. */
 size_t gkdc_oscore_ctxset_count(const struct gkdc_oscore_ctxset *set);
+
+/* The context at `index` (0 to count - 1), or NULL. get0: owned by the set. */
+struct gkdc_oscore_ctx *gkdc_oscore_ctxset_get0(const struct gkdc_oscore_ctxset *set,
+                                                size_t index);
+
+/*
+ * Picks the server's Recipient ID (ID2 of RFC 9203 section 4.2): the
+ * smallest value of 1 to min(max_len, 4) bytes, starting at h'00', that
+ * differs from the client's `id1` and from every Recipient ID in `set`.
+ * Writes it to `out` (at least max_len bytes) and returns 1, or 0 when
+ * none is free.
+ */
+int gkdc_oscore_pick_recipient_id(const struct gkdc_oscore_ctxset *set, const uint8_t *id1,
+                                  size_t id1_len, size_t max_len, uint8_t *out,
+                                  size_t *out_len);
 
 /*
  * Finds the context for an OSCORE request message: decodes its option

@@ -126,6 +126,12 @@ size_t gkdc_oscore_ctxset_count(const struct gkdc_oscore_ctxset *set)
   return set->count;
 }
 
+struct gkdc_oscore_ctx *gkdc_oscore_ctxset_get0(const struct gkdc_oscore_ctxset *set,
+                                                size_t index)
+{
+  return index < set->count ? set->items[index] : NULL;
+}
+
 enum gkdc_oscore_status
 gkdc_oscore_ctxset_find_for_request(const struct gkdc_oscore_ctxset *set,
                                     const struct gkdc_coap_msg *request,

@@ -333,6 +333,168 @@ static void test_ace_derived_context(void)
                     "7ccd56cd3e0217d0d68b95262a967932", "f0242c6071e22f43bf00e22b1e");
 }
 
+/* The cnf claim of the RFC 9203 example token (Figures 5 and 6). */
+static const char rfc9203_cnf[] = "a104a2004101" "0250f9af838368e353e78888e1426bd94e6f";
+
+static void test_ace_input_material(void)
+{
+  uint8_t cnf[64];
+  size_t cnf_len = unhex(rfc9203_cnf, cnf, sizeof(cnf));
+  struct gkdc_bytes osc;
+  struct gkdc_oscore_input_material m;
+
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_cnf_osc(cnf, cnf_len, &osc), GKDC_OSCORE_OK);
+  CHECK_HEX(osc.ptr, osc.len, "a20041010250f9af838368e353e78888e1426bd94e6f");
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_input_material_parse(osc.ptr, osc.len, &m),
+                        GKDC_OSCORE_OK);
+  CHECK_HEX(m.id.ptr, m.id.len, "01");
+  CHECK_HEX(m.ms.ptr, m.ms.len, "f9af838368e353e78888e1426bd94e6f");
+  CU_ASSERT_EQUAL(m.aead_alg, 10);
+  CU_ASSERT_EQUAL(m.hkdf_alg, 5);
+  CU_ASSERT_FALSE(m.has_salt);
+  CU_ASSERT_FALSE(m.has_context_id);
+}
+
+static void test_ace_input_material_fields(void)
+{
+  /* {0: h'01', 1: 1, 2: ms, 3: "HMAC 512/512", 4: "AES-CCM-16-64-128",
+   *  5: h'aa', 6: h'bb'} */
+  static const char full[] =
+      "a7" "004101" "0101" "0250f9af838368e353e78888e1426bd94e6f"
+      "036c484d4143203531322f353132" "04714145532d43434d2d31362d36342d313238"
+      "0541aa" "0641bb";
+  static const char *const bad[] = {
+    "a1004101",                                         /* ms missing */
+    "a10250f9af838368e353e78888e1426bd94e6f",           /* id missing */
+    "a20041010240",                                     /* empty ms */
+    "a3004101024101" "0102",                            /* version 2 */
+    "a3004101024101" "0741aa",                          /* unknown label 7 */
+    "a3004101024101" "617841aa",                        /* text key "x" */
+    "a3004101024101" "0463616263",                      /* unknown alg name */
+    "a200410102" "6161",                                /* ms as text */
+    "82004101",                                         /* not a map */
+    "a2004101024101ff",                                 /* trailing byte */
+  };
+  uint8_t buf[128];
+  size_t n = unhex(full, buf, sizeof(buf));
+  struct gkdc_oscore_input_material m;
+  size_t i;
+
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_input_material_parse(buf, n, &m), GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(m.hkdf_alg, 7);
+  CU_ASSERT_EQUAL(m.aead_alg, 10);
+  CU_ASSERT(m.has_salt);
+  CHECK_HEX(m.salt.ptr, m.salt.len, "aa");
+  CU_ASSERT(m.has_context_id);
+  CHECK_HEX(m.context_id.ptr, m.context_id.len, "bb");
+
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    enum gkdc_oscore_status st;
+
+    n = unhex(bad[i], buf, sizeof(buf));
+    st = gkdc_oscore_input_material_parse(buf, n, &m);
+    if (st != GKDC_OSCORE_ERR_INVALID)
+      fprintf(stderr, "\n  input material %s accepted\n", bad[i]);
+    CU_ASSERT_EQUAL(st, GKDC_OSCORE_ERR_INVALID);
+  }
+
+  /* cnf maps with another method, two methods, or a non-map osc. */
+  {
+    struct gkdc_bytes osc;
+
+    n = unhex("a10341aa", buf, sizeof(buf));
+    CU_ASSERT_EQUAL(gkdc_oscore_cnf_osc(buf, n, &osc), GKDC_OSCORE_ERR_NO_CONTEXT);
+    n = unhex("a20341aa04a0", buf, sizeof(buf));
+    CU_ASSERT_EQUAL(gkdc_oscore_cnf_osc(buf, n, &osc), GKDC_OSCORE_ERR_NO_CONTEXT);
+    n = unhex("a10441aa", buf, sizeof(buf));
+    CU_ASSERT_EQUAL(gkdc_oscore_cnf_osc(buf, n, &osc), GKDC_OSCORE_ERR_INVALID);
+  }
+}
+
+static void test_ace_authz_info_parse(void)
+{
+  /* RFC 9203 Figure 11, with the token shortened to its shown prefix. */
+  static const char fig11[] =
+      "a3" "01498343a1010aa2044c53" "1828" "48018a278f7faab55a" "182b" "421645";
+  static const char *const bad[] = {
+    "a11828" "48018a278f7faab55a",       /* no access_token */
+    "a10140",                            /* empty access_token */
+    "a1016161",                          /* access_token as text */
+    "a2014101" "18286161",               /* nonce1 as text */
+    "a2014101" "182b01",                 /* recipient ID as an integer */
+    "a201410101" "4101",                 /* duplicate key */
+  };
+  uint8_t buf[64];
+  size_t n = unhex(fig11, buf, sizeof(buf));
+  struct gkdc_oscore_authz_info a;
+  size_t i;
+
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_authz_info_parse(buf, n, &a), GKDC_OSCORE_OK);
+  CHECK_HEX(a.access_token.ptr, a.access_token.len, "8343a1010aa2044c53");
+  CU_ASSERT(a.has_nonce1);
+  CHECK_HEX(a.nonce1.ptr, a.nonce1.len, "018a278f7faab55a");
+  CU_ASSERT(a.has_client_recipient_id);
+  CHECK_HEX(a.client_recipient_id.ptr, a.client_recipient_id.len, "1645");
+
+  /* The update of access rights carries the token alone. */
+  n = unhex("a1014101", buf, sizeof(buf));
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_authz_info_parse(buf, n, &a), GKDC_OSCORE_OK);
+  CU_ASSERT_FALSE(a.has_nonce1);
+  CU_ASSERT_FALSE(a.has_client_recipient_id);
+
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    n = unhex(bad[i], buf, sizeof(buf));
+    CU_ASSERT_EQUAL(gkdc_oscore_authz_info_parse(buf, n, &a), GKDC_OSCORE_ERR_INVALID);
+  }
+}
+
+static void test_ace_authz_info_response(void)
+{
+  uint8_t n2[8], id2[2], out[64];
+  size_t n2_len = unhex("25a8991cd700ac01", n2, sizeof(n2));
+  size_t id2_len = unhex("0000", id2, sizeof(id2));
+  /* A KDC pair: kdcchallenge (46) h'0102'. */
+  uint8_t extra[8];
+  size_t extra_len = unhex("182e420102", extra, sizeof(extra));
+  size_t len = 0;
+
+  /* RFC 9203 Figure 12. */
+  CU_ASSERT_FATAL(gkdc_oscore_authz_info_response(n2, n2_len, id2, id2_len, NULL, 0, 0, out,
+                                                  sizeof(out), &len));
+  CHECK_HEX(out, len, "a2182a4825a8991cd700ac01182c420000");
+
+  /* With the KDC's pair, in key order. */
+  CU_ASSERT_FATAL(gkdc_oscore_authz_info_response(n2, n2_len, id2, id2_len, extra, extra_len,
+                                                  1, out, sizeof(out), &len));
+  CHECK_HEX(out, len, "a3182a4825a8991cd700ac01182c420000182e420102");
+  CU_ASSERT_FALSE(gkdc_oscore_authz_info_response(n2, n2_len, id2, id2_len, extra, extra_len,
+                                                  1, out, 10, &len));
+}
+
+static void test_ace_pick_recipient_id(void)
+{
+  struct gkdc_oscore_ctxset *set = gkdc_oscore_ctxset_new();
+  uint8_t id1[2], out[7];
+  size_t id1_len, len = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+  id1_len = unhex("1645", id1, sizeof(id1));
+  CU_ASSERT(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 7, out, &len));
+  CHECK_HEX(out, len, "00");
+  id1_len = unhex("00", id1, sizeof(id1));
+  CU_ASSERT(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 7, out, &len));
+  CHECK_HEX(out, len, "01");
+
+  /* The C.2 server context receives with ID h'00'; with ID1 h'01' the
+   * next free value is h'02'. */
+  CU_ASSERT_FATAL(gkdc_oscore_ctxset_add(set, make_ctx(&tv2, 1)));
+  id1_len = unhex("01", id1, sizeof(id1));
+  CU_ASSERT(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 7, out, &len));
+  CHECK_HEX(out, len, "02");
+  CU_ASSERT_FALSE(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 0, out, &len));
+  gkdc_oscore_ctxset_free(set);
+}
+
 /* ---- AAD ---- */
 
 static void test_aad(void)
@@ -1680,6 +1842,11 @@ static const struct {
   {"context parameters rejected", test_ctx_params_rejected},
   {"ACE master salt", test_ace_master_salt},
   {"ACE derived context", test_ace_derived_context},
+  {"ACE input material", test_ace_input_material},
+  {"ACE input material fields", test_ace_input_material_fields},
+  {"ACE authz-info parse", test_ace_authz_info_parse},
+  {"ACE authz-info response", test_ace_authz_info_response},
+  {"ACE pick recipient ID", test_ace_pick_recipient_id},
   {"AAD", test_aad},
   {"vector C.4", test_vector_c4},
   {"vector C.5", test_vector_c5},
