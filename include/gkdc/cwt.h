@@ -2,8 +2,9 @@
  * gkdc plugin SDK: CWT claims sets (RFC 8392) with the ACE claims of
  * RFC 9200, for access tokens and for CWT Claims Set (CCS) credentials.
  *
- * The parser only reads a claims map; unwrapping the COSE layers of a
- * token is done with <gkdc/cose.h>. Views point into the parsed input.
+ * gkdc_cwt_claims_parse() reads a claims map; gkdc_cwt_unwrap() also
+ * verifies or decrypts the COSE layers of a token around it. Views point
+ * into the parsed input.
  */
 #ifndef GKDC_CWT_H
 #define GKDC_CWT_H
@@ -12,6 +13,8 @@
 #include <stdint.h>
 
 #include <gkdc/cbor.h>
+#include <gkdc/cose.h>
+#include <gkdc/crypto.h>
 #include <gkdc/plugin.h>
 
 #ifdef __cplusplus
@@ -98,6 +101,47 @@ int gkdc_cwt_aud_contains(const struct gkdc_cwt_claims *c, const char *aud);
 /* Returns 1 when `now` (Unix seconds) is before exp and not before nbf,
  * each checked only when present; 0 otherwise. */
 int gkdc_cwt_time_valid(const struct gkdc_cwt_claims *c, int64_t now);
+
+/* Layers of COSE protection gkdc_cwt_unwrap() accepts around the claims. */
+#define GKDC_CWT_MAX_LAYERS 3
+
+/* What gkdc_cwt_unwrap() asks its key callback for. */
+struct gkdc_cwt_key_query {
+  enum gkdc_cose_type type; /* the message type of this layer */
+  int32_t alg;              /* its protected alg */
+  struct gkdc_bytes kid;    /* its kid, ptr NULL when absent */
+  unsigned layer;           /* 0 for the outermost layer */
+};
+
+/*
+ * Returns the key for one layer: a public key for COSE_Sign1, a symmetric
+ * key for COSE_Mac0 and COSE_Encrypt0. Sets *key and *key_len (borrowed;
+ * valid until gkdc_cwt_unwrap() returns) and *key_alg, the algorithm the
+ * key is bound to, or 0 for any. Returns 1, or 0 when no key is known.
+ */
+typedef int (*gkdc_cwt_key_fn)(void *arg, const struct gkdc_cwt_key_query *query,
+                               const uint8_t **key, size_t *key_len, int32_t *key_alg);
+
+/*
+ * Unwraps a CWT (RFC 8392 section 7.2): strips an optional CWT tag,
+ * parses the COSE message (its type from the tag, or `untagged` when it
+ * has none), asks `key_fn` for the key, verifies or decrypts with an empty
+ * external AAD, and repeats while the payload is itself a tagged COSE
+ * message or CWT, up to GKDC_CWT_MAX_LAYERS layers. Then parses the claims
+ * set into `claims`.
+ *
+ * `work` (`work_len` bytes, caller-owned) receives decrypted plaintexts;
+ * the sum of the ciphertext lengths is always enough. Views in `claims`
+ * point into `token` or `work`. Returns GKDC_COSE_ERR_KEY when `key_fn`
+ * has no key, GKDC_COSE_ERR_VERIFY when a check fails, and
+ * GKDC_COSE_ERR_STRUCTURE when the innermost payload is not a valid
+ * claims set (its CBOR error in *cbor_err, which may be NULL).
+ */
+enum gkdc_cose_err gkdc_cwt_unwrap(const struct gkdc_crypto *cx, const uint8_t *token,
+                                   size_t len, enum gkdc_cose_type untagged,
+                                   gkdc_cwt_key_fn key_fn, void *arg, uint8_t *work,
+                                   size_t work_len, struct gkdc_cwt_claims *claims,
+                                   enum gkdc_cbor_err *cbor_err);
 
 #ifdef __cplusplus
 }

@@ -644,6 +644,172 @@ static void test_cose_key_errors(void)
   CU_ASSERT_EQUAL(key_hex("a2 0104 20"), GKDC_COSE_ERR_CBOR);
 }
 
+/* Keys of RFC 8392 A.2 by kid, for gkdc_cwt_unwrap(); records queries. */
+struct key_table {
+  uint8_t k128[16];
+  uint8_t k256[32];
+  uint8_t pub[65];
+  uint8_t junk[65];                 /* the wrong key, all zero */
+  int wrong;                        /* 1: hand out the wrong key */
+  struct gkdc_cwt_key_query seen[4];
+  unsigned calls;
+};
+
+static int rfc8392_key(void *arg, const struct gkdc_cwt_key_query *q,
+                       const uint8_t **key, size_t *key_len, int32_t *key_alg)
+{
+  struct key_table *t = arg;
+
+  if (t->calls < 4)
+    t->seen[t->calls] = *q;
+  t->calls++;
+  *key_alg = 0;
+  if (q->kid.len == 12 && memcmp(q->kid.ptr, "Symmetric128", 12) == 0) {
+    *key = t->k128;
+    *key_len = sizeof(t->k128);
+  } else if (q->kid.len == 12 && memcmp(q->kid.ptr, "Symmetric256", 12) == 0) {
+    *key = t->k256;
+    *key_len = sizeof(t->k256);
+  } else if (q->kid.len == 18 && memcmp(q->kid.ptr, "AsymmetricECDSA256", 18) == 0) {
+    *key = t->pub;
+    *key_len = sizeof(t->pub);
+    *key_alg = GKDC_COSE_ALG_ES256;
+  } else {
+    return 0;
+  }
+  if (t->wrong)
+    *key = t->junk;
+  return 1;
+}
+
+static void key_table_init(struct key_table *t)
+{
+  memset(t, 0, sizeof(*t));
+  unhex(RFC8392_KEY_SYM128, t->k128, sizeof(t->k128));
+  unhex(RFC8392_KEY_SYM256, t->k256, sizeof(t->k256));
+  ec_public(t->pub);
+}
+
+/* Unwraps a hex token with the A.2 keys; returns the error. */
+static enum gkdc_cose_err unwrap_hex(const char *hex, struct key_table *t, size_t work_len,
+                                     struct gkdc_cwt_claims *c)
+{
+  static uint8_t tok[512];
+  static uint8_t work[512];
+  size_t n = unhex(hex, tok, sizeof(tok));
+
+  return gkdc_cwt_unwrap(&tc.cx, tok, n, GKDC_COSE_ENCRYPT0, rfc8392_key, t, work,
+                         work_len, c, NULL);
+}
+
+static void test_cwt_unwrap(void)
+{
+  static const char *const tokens[] = {RFC8392_SIGN1, RFC8392_MAC0, RFC8392_ENCRYPT0,
+                                       RFC8392_NESTED};
+  struct key_table t;
+  struct gkdc_cwt_claims c;
+  size_t i;
+
+  for (i = 0; i < 4; i++) {
+    key_table_init(&t);
+    CU_ASSERT_EQUAL(unwrap_hex(tokens[i], &t, 512, &c), GKDC_COSE_OK);
+    CU_ASSERT_EQUAL(c.sub.len, 5);
+    CU_ASSERT(gkdc_cwt_aud_contains(&c, "coap://light.example.com"));
+    CU_ASSERT_EQUAL(c.exp, 1444064944);
+  }
+
+  /* A.6 asks for two keys: the Encrypt0 layer, then the Sign1 inside. */
+  CU_ASSERT_EQUAL(t.calls, 2);
+  CU_ASSERT_EQUAL(t.seen[0].type, GKDC_COSE_ENCRYPT0);
+  CU_ASSERT_EQUAL(t.seen[0].alg, GKDC_COSE_ALG_AES_CCM_16_64_128);
+  CU_ASSERT_EQUAL(t.seen[0].layer, 0);
+  CU_ASSERT_EQUAL(t.seen[1].type, GKDC_COSE_SIGN1);
+  CU_ASSERT_EQUAL(t.seen[1].alg, GKDC_COSE_ALG_ES256);
+  CU_ASSERT_EQUAL(t.seen[1].layer, 1);
+
+  /* A wrong key, a short work buffer, an unknown kid. */
+  key_table_init(&t);
+  t.wrong = 1;
+  CU_ASSERT_EQUAL(unwrap_hex(RFC8392_MAC0, &t, 512, &c), GKDC_COSE_ERR_VERIFY);
+  CU_ASSERT_EQUAL(c.present, 0);
+  key_table_init(&t);
+  CU_ASSERT_EQUAL(unwrap_hex(RFC8392_NESTED, &t, 100, &c), GKDC_COSE_ERR_BUFFER);
+  key_table_init(&t);
+  t.k256[0] ^= 1;
+  CU_ASSERT_EQUAL(unwrap_hex(RFC8392_MAC0, &t, 512, &c), GKDC_COSE_ERR_VERIFY);
+  CU_ASSERT_EQUAL(unwrap_hex("d8 3d d1 84 43a10104 a1 04 41 78 40 48 0000000000000000",
+                             &t, 512, &c),
+                  GKDC_COSE_ERR_KEY);
+}
+
+/* Builds `layers` tagged Mac0 layers (kid "Symmetric256") around the A.1
+ * claims into out; returns the length. */
+static size_t mac_layers(unsigned layers, uint8_t *out, size_t cap)
+{
+  struct gkdc_cose_params p = {GKDC_COSE_ALG_HMAC_256_64,
+                               {(const uint8_t *)"Symmetric256", 12}, 0, -1, {NULL, 0}, 1};
+  uint8_t key[32];
+  uint8_t cur[512];
+  size_t cur_len = unhex(RFC8392_CLAIMS, cur, sizeof(cur));
+  size_t len = 0;
+  unsigned i;
+
+  unhex(RFC8392_KEY_SYM256, key, sizeof(key));
+  for (i = 0; i < layers; i++) {
+    len = cap;
+    if (gkdc_cose_mac0_create(&tc.cx, &p, key, sizeof(key), cur, cur_len, NULL, 0, out,
+                              &len) != GKDC_COSE_OK)
+      return 0;
+    memcpy(cur, out, len);
+    cur_len = len;
+  }
+  return len;
+}
+
+static void test_cwt_unwrap_layers(void)
+{
+  uint8_t tok[512];
+  struct key_table t;
+  struct gkdc_cwt_claims c;
+  size_t n;
+
+  n = mac_layers(GKDC_CWT_MAX_LAYERS, tok, sizeof(tok));
+  CU_ASSERT_FATAL(n > 0);
+  key_table_init(&t);
+  CU_ASSERT_EQUAL(gkdc_cwt_unwrap(&tc.cx, tok, n, GKDC_COSE_ANY, rfc8392_key, &t, NULL, 0,
+                                  &c, NULL),
+                  GKDC_COSE_OK);
+  CU_ASSERT_EQUAL(t.calls, GKDC_CWT_MAX_LAYERS);
+  CU_ASSERT_EQUAL(c.sub.len, 5);
+
+  /* One layer more than the limit is rejected. */
+  n = mac_layers(GKDC_CWT_MAX_LAYERS + 1, tok, sizeof(tok));
+  CU_ASSERT_FATAL(n > 0);
+  key_table_init(&t);
+  CU_ASSERT_EQUAL(gkdc_cwt_unwrap(&tc.cx, tok, n, GKDC_COSE_ANY, rfc8392_key, &t, NULL, 0,
+                                  &c, NULL),
+                  GKDC_COSE_ERR_STRUCTURE);
+
+  /* An Encrypt0 without a work buffer, and a payload that is no claims set. */
+  key_table_init(&t);
+  CU_ASSERT_EQUAL(unwrap_hex(RFC8392_ENCRYPT0, &t, 0, &c), GKDC_COSE_ERR_BUFFER);
+  {
+    struct gkdc_cose_params p = {GKDC_COSE_ALG_HMAC_256_64,
+                                 {(const uint8_t *)"Symmetric256", 12}, 0, -1, {NULL, 0}, 0};
+    enum gkdc_cbor_err cerr = GKDC_CBOR_OK;
+
+    n = sizeof(tok);
+    CU_ASSERT_EQUAL_FATAL(gkdc_cose_mac0_create(&tc.cx, &p, t.k256, sizeof(t.k256),
+                                                (const uint8_t *)"\x82\x01\x02", 3, NULL, 0,
+                                                tok, &n),
+                          GKDC_COSE_OK);
+    CU_ASSERT_EQUAL(gkdc_cwt_unwrap(&tc.cx, tok, n, GKDC_COSE_MAC0, rfc8392_key, &t, NULL,
+                                    0, &c, &cerr),
+                    GKDC_COSE_ERR_STRUCTURE);
+    CU_ASSERT_EQUAL(cerr, GKDC_CBOR_ERR_TYPE);
+  }
+}
+
 int main(void)
 {
   CU_pSuite s;
@@ -664,5 +830,7 @@ int main(void)
   CU_add_test(s, "COSE_Key symmetric", test_cose_key_parse);
   CU_add_test(s, "COSE_Key EC2 and OKP", test_cose_key_ec2_okp);
   CU_add_test(s, "COSE_Key errors", test_cose_key_errors);
+  CU_add_test(s, "CWT unwrap RFC 8392 tokens", test_cwt_unwrap);
+  CU_add_test(s, "CWT unwrap layers", test_cwt_unwrap_layers);
   return gkdc_test_run();
 }
