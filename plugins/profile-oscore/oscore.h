@@ -271,7 +271,9 @@ int gkdc_oscore_ace_master_salt(int has_salt, const uint8_t *salt, size_t salt_l
 #define GKDC_OSC_ALG 4
 #define GKDC_OSC_SALT 5
 #define GKDC_OSC_CONTEXT_ID 6
-#define GKDC_CNF_OSC 4
+#ifndef GKDC_CNF_OSC
+#define GKDC_CNF_OSC 4 /* as in <gkdc/cwt.h> */
+#endif
 
 /*
  * An OSCORE_Input_Material object. Views point into the parsed bytes.
@@ -309,6 +311,27 @@ enum gkdc_oscore_status gkdc_oscore_input_material_parse(const uint8_t *in, size
  */
 enum gkdc_oscore_status gkdc_oscore_cnf_osc(const uint8_t *cnf, size_t len,
                                             struct gkdc_bytes *osc);
+
+/* Which end of the RFC 9203 exchange derives a context. */
+enum gkdc_oscore_ace_role {
+  GKDC_OSCORE_ACE_CLIENT = 0, /* Sender ID = ID2, Recipient ID = ID1 */
+  GKDC_OSCORE_ACE_SERVER = 1, /* Sender ID = ID1, Recipient ID = ID2 */
+};
+
+/*
+ * Derives the security context of the OSCORE profile (RFC 9203 section
+ * 4.3): Master Secret, HKDF, AEAD and ID Context from the input material,
+ * Master Salt from its salt and the two nonces (gkdc_oscore_ace_master_salt),
+ * and the IDs by `role` from ID1 (ace_client_recipientid) and ID2
+ * (ace_server_recipientid). Returns NULL when ID1 equals ID2 (the keys
+ * would coincide), an ID is too long for the AEAD, or the derivation fails.
+ */
+struct gkdc_oscore_ctx *gkdc_oscore_ace_derive(const struct gkdc_crypto *cx,
+                                               const struct gkdc_oscore_input_material *m,
+                                               struct gkdc_bytes nonce1,
+                                               struct gkdc_bytes nonce2, struct gkdc_bytes id1,
+                                               struct gkdc_bytes id2,
+                                               enum gkdc_oscore_ace_role role);
 
 /* OAuth parameters of the token upload (RFC 9200 and RFC 9203). The
  * same values are in <gkdc/as.h> and <gkdc/profile.h>; the core keeps its

@@ -264,3 +264,40 @@ int gkdc_oscore_authz_info_response(const uint8_t *nonce2, size_t nonce2_len,
   gkdc_cbor_enc_map_end(&e, mark, 2 + extra_count);
   return gkdc_cbor_enc_finish(&e, len) == GKDC_CBOR_OK;
 }
+
+struct gkdc_oscore_ctx *gkdc_oscore_ace_derive(const struct gkdc_crypto *cx,
+                                               const struct gkdc_oscore_input_material *m,
+                                               struct gkdc_bytes nonce1,
+                                               struct gkdc_bytes nonce2, struct gkdc_bytes id1,
+                                               struct gkdc_bytes id2,
+                                               enum gkdc_oscore_ace_role role)
+{
+  struct gkdc_oscore_params p;
+  uint8_t salt[3 * (9 + 255)];
+  size_t salt_len;
+  struct gkdc_oscore_ctx *ctx;
+
+  if (id1.len == id2.len && (id1.len == 0 || memcmp(id1.ptr, id2.ptr, id1.len) == 0))
+    return NULL;
+  if ((m->has_salt && m->salt.len > 255) || nonce1.len > 255 || nonce2.len > 255)
+    return NULL;
+  if (!gkdc_oscore_ace_master_salt(m->has_salt, m->salt.ptr, m->salt.len, nonce1.ptr,
+                                   nonce1.len, nonce2.ptr, nonce2.len, salt, sizeof(salt),
+                                   &salt_len))
+    return NULL;
+
+  memset(&p, 0, sizeof(p));
+  p.aead_alg = m->aead_alg;
+  p.hkdf_alg = m->hkdf_alg;
+  p.master_secret = m->ms;
+  p.master_salt.ptr = salt;
+  p.master_salt.len = salt_len;
+  p.has_id_context = m->has_context_id;
+  p.id_context = m->context_id;
+  p.sender_id = role == GKDC_OSCORE_ACE_SERVER ? id1 : id2;
+  p.recipient_id = role == GKDC_OSCORE_ACE_SERVER ? id2 : id1;
+
+  ctx = gkdc_oscore_ctx_new(cx, &p);
+  gkdc_wipe(salt, sizeof(salt));
+  return ctx;
+}

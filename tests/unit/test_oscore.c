@@ -355,6 +355,56 @@ static void test_ace_input_material(void)
   CU_ASSERT_FALSE(m.has_context_id);
 }
 
+/* From the token's cnf to both ends' contexts of the RFC 9203 example:
+ * N1, N2, ID1 h'1645', ID2 h'0000'. */
+static void test_ace_derive_both_ends(void)
+{
+  uint8_t cnf[64], n1[8], n2[8], id1[2], id2[2];
+  size_t cnf_len = unhex(rfc9203_cnf, cnf, sizeof(cnf));
+  struct gkdc_bytes osc, bn1, bn2, bid1, bid2;
+  struct gkdc_oscore_input_material m;
+  struct gkdc_oscore_ctx *c, *s;
+
+  bn1.ptr = n1;
+  bn1.len = unhex("018a278f7faab55a", n1, sizeof(n1));
+  bn2.ptr = n2;
+  bn2.len = unhex("25a8991cd700ac01", n2, sizeof(n2));
+  bid1.ptr = id1;
+  bid1.len = unhex("1645", id1, sizeof(id1));
+  bid2.ptr = id2;
+  bid2.len = unhex("0000", id2, sizeof(id2));
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_cnf_osc(cnf, cnf_len, &osc), GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_input_material_parse(osc.ptr, osc.len, &m),
+                        GKDC_OSCORE_OK);
+
+  /* The example token has no salt: Master Salt = bstr(N1) | bstr(N2). */
+  c = gkdc_oscore_ace_derive(cx, &m, bn1, bn2, bid1, bid2, GKDC_OSCORE_ACE_CLIENT);
+  s = gkdc_oscore_ace_derive(cx, &m, bn1, bn2, bid1, bid2, GKDC_OSCORE_ACE_SERVER);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CHECK_HEX(c->sender_id, c->sender_id_len, "0000");
+  CHECK_HEX(c->sender_key, 16, "b4f75f390fbe0b1f28624002ff8c63bd");
+  CHECK_HEX(c->recipient_key, 16, "7ccd56cd3e0217d0d68b95262a967932");
+  CHECK_HEX(c->common_iv, 13, "f0242c6071e22f43bf00e22b1e");
+  CHECK_HEX(s->sender_id, s->sender_id_len, "1645");
+  CHECK_HEX(s->sender_key, 16, "7ccd56cd3e0217d0d68b95262a967932");
+  CHECK_HEX(s->recipient_key, 16, "b4f75f390fbe0b1f28624002ff8c63bd");
+
+  /* With the salt of section 3.6 the keys change accordingly. */
+  m.has_salt = 1;
+  m.salt = m.ms;
+  gkdc_oscore_ctx_free(c);
+  c = gkdc_oscore_ace_derive(cx, &m, bn1, bn2, bid1, bid2, GKDC_OSCORE_ACE_CLIENT);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CHECK_HEX(c->sender_key, 16, "b27e21a6e8904c69367a7903b60c19ae");
+
+  /* ID1 == ID2 would make the keys coincide. */
+  CU_ASSERT_PTR_NULL(gkdc_oscore_ace_derive(cx, &m, bn1, bn2, bid1, bid1,
+                                            GKDC_OSCORE_ACE_SERVER));
+  gkdc_oscore_ctx_free(c);
+  gkdc_oscore_ctx_free(s);
+}
+
 static void test_ace_input_material_fields(void)
 {
   /* {0: h'01', 1: 1, 2: ms, 3: "HMAC 512/512", 4: "AES-CCM-16-64-128",
@@ -1844,6 +1894,7 @@ static const struct {
   {"ACE derived context", test_ace_derived_context},
   {"ACE input material", test_ace_input_material},
   {"ACE input material fields", test_ace_input_material_fields},
+  {"ACE derive both ends", test_ace_derive_both_ends},
   {"ACE authz-info parse", test_ace_authz_info_parse},
   {"ACE authz-info response", test_ace_authz_info_response},
   {"ACE pick recipient ID", test_ace_pick_recipient_id},
