@@ -369,10 +369,12 @@ int gkdc_cbor_dec_exit(struct gkdc_cbor_dec *d)
 {
   if (d->err != GKDC_CBOR_OK)
     return 0;
-  if (d->depth == 0 || d->in_tag) {
+  if (d->depth == 0) {
     gkdc_cbor_dec_set_error(d, GKDC_CBOR_ERR_NESTING);
     return 0;
   }
+  /* A tag read without its content is skipped with the rest. */
+  d->in_tag = 0;
   d->depth--;
   d->pos = d->level[d->depth].end;
   return 1;

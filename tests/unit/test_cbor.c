@@ -337,6 +337,14 @@ static void test_exit_skips_rest(void)
   CU_ASSERT(gkdc_cbor_dec_at_end(&d));
   gkdc_cbor_dec_exit(&d);
   CU_ASSERT_EQUAL(gkdc_cbor_dec_finish(&d), GKDC_CBOR_OK);
+
+  /* Exit also skips a tag whose content was not read. */
+  n = unhex("82 d2 01 05", buf, sizeof(buf));
+  gkdc_cbor_dec_init(&d, buf, n, NULL);
+  gkdc_cbor_dec_enter_array(&d, NULL);
+  CU_ASSERT(gkdc_cbor_dec_skip_tag(&d, 18));
+  CU_ASSERT(gkdc_cbor_dec_exit(&d));
+  CU_ASSERT_EQUAL(gkdc_cbor_dec_finish(&d), GKDC_CBOR_OK);
 }
 
 static void test_tags(void)
