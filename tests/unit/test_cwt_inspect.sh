@@ -45,7 +45,13 @@ rest=$(printf %s "$mac0" | cut -c41-)
 expect_line "$tmp.mac0" '61(17(['
 expect_line "$tmp.mac0" '/ alg / 1: 4 / HMAC 256/64 /'
 expect_line "$tmp.mac0" "/ tag / h'093101ef6d789200'"
-printf %s "$mac0" | xxd -r -p >"$tmp.bin"
+# Hex to binary without xxd: awk prints each byte in the C locale.
+printf '%s\n' "$mac0" | LC_ALL=C awk '{
+  for (i = 1; i < length($0); i += 2)
+    printf "%c", (index("0123456789abcdef", substr($0, i, 1)) - 1) * 16 + \
+                 index("0123456789abcdef", substr($0, i + 1, 1)) - 1
+}' >"$tmp.bin"
+[ "$(wc -c <"$tmp.bin")" -eq $((${#mac0} / 2)) ] || fail "hex to binary conversion failed"
 "$gkdc" inspect -f "$tmp.bin" >"$tmp.file" || fail "inspect -f of a binary file exited $?"
 cmp -s "$tmp.mac0" "$tmp.file" || fail "binary file and hex input print differently"
 
