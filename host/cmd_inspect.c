@@ -1,7 +1,7 @@
 /*
  * `gkdc inspect [HEX... | -f FILE]`: prints CBOR as diagnostic notation,
- * naming the keys of CWT claims, COSE messages and headers, COSE_Key, cnf
- * and OSCORE_Input_Material.
+ * naming the keys of CWT claims, COSE messages and headers, COSE_Key, cnf,
+ * OSCORE input material, and on request ACE and ACE Groupcomm maps.
  */
 #include <config.h>
 
@@ -38,7 +38,8 @@ static void usage(FILE *out)
           "                   when it holds only hex digits and spaces, else binary\n"
           "  -a, --as TYPE    read the top-level item as TYPE: auto (default),\n"
           "                   cbor (no labels at top level), claims (a CWT claims\n"
-          "                   set or CCS) or cose-key\n"
+          "                   set or CCS), cose-key, ace (a /token or /authz-info\n"
+          "                   map) or groupcomm (an RFC 9594 map, CF 261)\n"
           "  -c, --compact    print everything on one line\n"
           "  -n, --no-labels  plain diagnostic notation, no comments or <<...>>\n"
           "  -h, --help       print this help and exit\n"
@@ -132,6 +133,10 @@ static int parse_as(const char *text, enum gkdc_diag_as *as)
     *as = GKDC_DIAG_AS_CLAIMS;
   else if (strcmp(text, "cose-key") == 0 || strcmp(text, "key") == 0)
     *as = GKDC_DIAG_AS_COSE_KEY;
+  else if (strcmp(text, "ace") == 0)
+    *as = GKDC_DIAG_AS_ACE;
+  else if (strcmp(text, "groupcomm") == 0)
+    *as = GKDC_DIAG_AS_GROUPCOMM;
   else
     return 0;
   return 1;
@@ -164,7 +169,7 @@ int gkdc_cmd_inspect(int argc, char **argv)
     case 'a':
       if (!parse_as(optarg, &as)) {
         fprintf(stderr, "gkdc inspect: invalid --as value \"%s\": use auto, cbor, "
-                        "claims or cose-key\n", optarg);
+                        "claims, cose-key, ace or groupcomm\n", optarg);
         return GKDC_EXIT_USAGE;
       }
       break;

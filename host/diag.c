@@ -1,8 +1,10 @@
 /*
  * CBOR diagnostic notation (RFC 8949 section 8) with labels for the
  * structures gkdc handles: CWT claims (RFC 8392, RFC 9200), cnf (RFC 8747,
- * RFC 9203), COSE headers and messages (RFC 9052), COSE_Key and
- * OSCORE_Input_Material. Labels are comments (`/ iss / 1: "..."`), so the
+ * RFC 9203), COSE headers and messages (RFC 9052), COSE_Key,
+ * OSCORE_Input_Material and Group_OSCORE_Input_Material, the OAuth
+ * parameters of ACE (RFC 9200, RFC 9203) and the ACE Groupcomm parameters
+ * (RFC 9594 and the Group OSCORE application profile). Labels are comments (`/ iss / 1: "..."`), so the
  * output stays valid diagnostic notation.
  */
 #include <inttypes.h>
@@ -24,6 +26,9 @@ enum ctx {
   CTX_COSE_KEY,
   CTX_HEADERS,
   CTX_OSC,
+  CTX_ACE,
+  CTX_GROUPCOMM,
+  CTX_CRED_LIST, /* an array of byte strings, each a CCS */
   CTX_COSE_SIGN1,
   CTX_COSE_MAC0,
   CTX_COSE_ENCRYPT0,
@@ -64,9 +69,40 @@ static const struct name key_names[] = {
     {-2, "x"}, {-3, "y"}, {-4, "d"}, {0, NULL},
 };
 
+/* OSCORE_Input_Material (RFC 9203) and the labels 7 to 13 that
+ * Group_OSCORE_Input_Material adds. */
 static const struct name osc_names[] = {
     {0, "id"}, {1, "version"}, {2, "ms"}, {3, "hkdf"}, {4, "alg"}, {5, "salt"},
-    {6, "contextId"}, {0, NULL},
+    {6, "contextId"}, {7, "group_SenderId"}, {8, "cred_fmt"}, {9, "gp_enc_alg"},
+    {10, "sign_alg"}, {11, "sign_params"}, {12, "ecdh_alg"}, {13, "ecdh_params"},
+    {0, NULL},
+};
+
+/* OAuth Parameters CBOR Mappings (RFC 9200, RFC 9201, RFC 9203, RFC 9594,
+ * and 47/48 of the Group OSCORE application profile). */
+static const struct name ace_names[] = {
+    {1, "access_token"}, {2, "expires_in"}, {4, "req_cnf"}, {5, "audience"},
+    {8, "cnf"}, {9, "scope"}, {24, "client_id"}, {25, "client_secret"},
+    {30, "error"}, {31, "error_description"}, {32, "error_uri"}, {33, "grant_type"},
+    {34, "token_type"}, {37, "refresh_token"}, {38, "ace_profile"}, {39, "cnonce"},
+    {40, "nonce1"}, {41, "rs_cnf"}, {42, "nonce2"}, {43, "ace_client_recipientid"},
+    {44, "ace_server_recipientid"}, {45, "sign_info"}, {46, "kdcchallenge"},
+    {47, "ecdh_info"}, {48, "kdc_dh_creds"}, {0, NULL},
+};
+
+/* ACE Groupcomm Parameters (RFC 9594 section 8, and 21, 31 to 34 of the
+ * Group OSCORE application profile). */
+static const struct name groupcomm_names[] = {
+    {0, "gid"}, {1, "gname"}, {2, "guri"}, {3, "scope"}, {4, "get_creds"},
+    {5, "client_cred"}, {6, "cnonce"}, {7, "gkty"}, {8, "key"}, {9, "num"},
+    {10, "ace_groupcomm_profile"}, {11, "exp"}, {12, "exi"}, {13, "creds"},
+    {14, "peer_roles"}, {15, "peer_identifiers"}, {16, "group_policies"},
+    {17, "kdc_cred"}, {18, "kdc_nonce"}, {19, "kdc_cred_verify"},
+    {20, "rekeying_scheme"}, {21, "group_SenderId"}, {24, "client_cred_verify"},
+    {25, "creds_repo"}, {26, "control_uri"}, {27, "mgt_key_material"},
+    {28, "control_group_uri"}, {29, "sign_info"}, {30, "kdcchallenge"},
+    {31, "ecdh_info"}, {32, "kdc_dh_creds"}, {33, "sign_enc_key"},
+    {34, "stale_node_ids"}, {0, NULL},
 };
 
 static const struct name alg_names[] = {
@@ -261,6 +297,8 @@ static const struct name *key_table(enum ctx ctx)
   case CTX_COSE_KEY: return key_names;
   case CTX_HEADERS: return header_names;
   case CTX_OSC: return osc_names;
+  case CTX_ACE: return ace_names;
+  case CTX_GROUPCOMM: return groupcomm_names;
   default: return NULL;
   }
 }
@@ -276,6 +314,14 @@ static enum ctx value_ctx(enum ctx ctx, int64_t label)
     return CTX_OSC;
   if (ctx == CTX_HEADERS && label == 14)
     return CTX_CLAIMS;
+  if (ctx == CTX_ACE && (label == 4 || label == 8 || label == 41))
+    return CTX_CNF;
+  if (ctx == CTX_GROUPCOMM && label == 8)
+    return CTX_OSC;
+  if (ctx == CTX_GROUPCOMM && (label == 5 || label == 17))
+    return CTX_CLAIMS; /* a CCS credential in a bstr */
+  if (ctx == CTX_GROUPCOMM && label == 13)
+    return CTX_CRED_LIST;
   return CTX_NONE;
 }
 
@@ -283,13 +329,16 @@ static enum ctx value_ctx(enum ctx ctx, int64_t label)
 static const struct name *value_table(enum ctx ctx, int64_t label, int64_t kty)
 {
   if ((ctx == CTX_HEADERS && label == 1) || (ctx == CTX_COSE_KEY && label == 3) ||
-      (ctx == CTX_OSC && (label == 3 || label == 4)))
+      (ctx == CTX_OSC && (label == 3 || label == 4 || label == 9 || label == 10 ||
+                          label == 12)))
     return alg_names;
+  if (ctx == CTX_OSC && label == 8)
+    return header_names; /* cred_fmt: a COSE header label such as kccs */
   if (ctx == CTX_COSE_KEY && label == 1)
     return kty_names;
   if (ctx == CTX_COSE_KEY && label == -1 && kty != 4)
     return crv_names;
-  if (ctx == CTX_CLAIMS && label == 38)
+  if ((ctx == CTX_CLAIMS || ctx == CTX_ACE) && label == 38)
     return profile_names;
   return NULL;
 }
@@ -437,7 +486,7 @@ static void print_array(struct printer *p, struct gkdc_cbor_dec *d, enum ctx ctx
       fprintf(p->out, "/ %s / ", name);
       print_item(p, d, cose_element_ctx(ctx, i), indent + 1);
     } else {
-      print_item(p, d, CTX_NONE, indent + 1);
+      print_item(p, d, ctx == CTX_CRED_LIST ? CTX_CLAIMS : CTX_NONE, indent + 1);
     }
     if (i + 1 < count)
       fputs((p->flags & GKDC_DIAG_PRETTY) ? "," : ", ", p->out);
@@ -593,6 +642,10 @@ enum gkdc_cbor_err gkdc_cbor_diag(FILE *out, const uint8_t *buf, size_t len,
       ctx = CTX_CLAIMS;
     else if (as == GKDC_DIAG_AS_COSE_KEY)
       ctx = CTX_COSE_KEY;
+    else if (as == GKDC_DIAG_AS_ACE)
+      ctx = CTX_ACE;
+    else if (as == GKDC_DIAG_AS_GROUPCOMM)
+      ctx = CTX_GROUPCOMM;
     else if (as == GKDC_DIAG_AS_AUTO)
       ctx = guess_ctx(buf, len);
   }

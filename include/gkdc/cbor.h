@@ -282,6 +282,8 @@ enum gkdc_diag_as {
   GKDC_DIAG_AS_CBOR = 1,     /* no labels at top level */
   GKDC_DIAG_AS_CLAIMS = 2,   /* a CWT claims set or CCS */
   GKDC_DIAG_AS_COSE_KEY = 3,
+  GKDC_DIAG_AS_ACE = 4,       /* an ACE map: /token, /authz-info (OAuth parameters) */
+  GKDC_DIAG_AS_GROUPCOMM = 5, /* an ACE Groupcomm map (RFC 9594, CF 261) */
 };
 
 /*

@@ -122,6 +122,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    GKDC_DIAG_PRETTY | GKDC_DIAG_LABELS | GKDC_DIAG_EMBEDDED,
                    GKDC_DIAG_AS_AUTO);
     gkdc_cbor_diag(sink, data, size, 0, GKDC_DIAG_AS_COSE_KEY);
+    gkdc_cbor_diag(sink, data, size, GKDC_DIAG_LABELS | GKDC_DIAG_EMBEDDED,
+                   GKDC_DIAG_AS_GROUPCOMM);
+    gkdc_cbor_diag(sink, data, size, GKDC_DIAG_LABELS | GKDC_DIAG_EMBEDDED,
+                   GKDC_DIAG_AS_ACE);
   }
   return 0;
 }

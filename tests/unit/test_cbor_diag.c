@@ -117,6 +117,20 @@ static void test_labels(void)
   expect_contains("d2 84 40 a1 0e a1 02 6161 40 40", GKDC_DIAG_AS_AUTO,
                   "/ kccs / 14: {");
   expect_contains("d2 84 40 a1 0e a1 02 6161 40 40", GKDC_DIAG_AS_AUTO, "/ sub / 2: \"a\"");
+  /* ACE maps: an /authz-info request with a tagged token, and a Join
+   * Response with Group_OSCORE_Input_Material and a CCS in creds. */
+  expect_contains("a3 01 46 d0 83 40 a0 41 00 18 28 42 0102 18 2d f6", GKDC_DIAG_AS_ACE,
+                  "/ access_token / 1: << 16([");
+  expect_contains("a3 01 46 d0 83 40 a0 41 00 18 28 42 0102 18 2d f6", GKDC_DIAG_AS_ACE,
+                  "/ nonce1 / 40: h'0102'");
+  expect_contains("a3 01 46 d0 83 40 a0 41 00 18 28 42 0102 18 2d f6", GKDC_DIAG_AS_ACE,
+                  "/ sign_info / 45: null");
+  expect_contains("a3 07 01 08 a2 02 42 0102 08 0e 0d 81 48 a2 02 61 61 08 a1 03 40",
+                  GKDC_DIAG_AS_GROUPCOMM, "/ cred_fmt / 8: 14 / kccs /");
+  expect_contains("a3 07 01 08 a2 02 42 0102 08 0e 0d 81 48 a2 02 61 61 08 a1 03 40",
+                  GKDC_DIAG_AS_GROUPCOMM, "/ creds / 13: [");
+  expect_contains("a3 07 01 08 a2 02 42 0102 08 0e 0d 81 48 a2 02 61 61 08 a1 03 40",
+                  GKDC_DIAG_AS_GROUPCOMM, "/ kid / 3: h''");
   /* A scope bstr wrapping AIF prints embedded. */
   expect_contains("a1 09 47 81826367703106", GKDC_DIAG_AS_CLAIMS,
                   "/ scope / 9: << [");
