@@ -111,6 +111,16 @@ int gkdc_coap_dtls_rpk_set(gkdc_plugin *self, const struct gkdc_bytes *private_k
 #endif
 }
 
+void gkdc_coap_dtls_remove_owner(gkdc_plugin *owner) {
+  if (psk_lookup.fn != NULL && psk_lookup.owner == owner)
+    memset(&psk_lookup, 0, sizeof(psk_lookup));
+  /* libcoap keeps the key itself, so only the check goes. */
+  if (rpk.fn != NULL && rpk.owner == owner) {
+    rpk.fn = NULL;
+    rpk.arg = NULL;
+  }
+}
+
 #ifdef GKDC_HAVE_DTLS
 
 #include <gnutls/gnutls.h>

@@ -106,6 +106,35 @@ void gkdc_coap_intercept(coap_session_t *session, const coap_pdu_t *pdu,
 /* Forgets the interceptor of a plugin that goes away. */
 void gkdc_coap_intercept_remove_owner(gkdc_plugin *owner);
 
+/* Writes code, options and payload of a response message into `pdu` after
+ * checking it (sorted options, no Uri-*, Block or Size options, one PDU).
+ * Returns 1, or 0 when the message is invalid or does not fit. */
+int gkdc_coap_write_msg(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg);
+
+/* The session and request of an exchange whose interceptor call runs. */
+coap_session_t *gkdc_coap_exchange_session(const gkdc_exchange *x);
+const coap_pdu_t *gkdc_coap_exchange_request(const gkdc_exchange *x);
+
+/* ---- coap_kept.c: exchanges kept by profiles, and notify hooks ---- */
+
+/* Marks the kept exchanges of a notification that got an RST or timed out. */
+void gkdc_coap_kept_nack(coap_session_t *session, const coap_pdu_t *sent,
+                         coap_nack_reason_t reason);
+
+/* Marks the kept exchanges of a session that goes away, and releases the
+ * session. */
+void gkdc_coap_kept_drop_session(coap_session_t *session);
+
+/* Frees every kept exchange (shutdown). */
+void gkdc_coap_kept_release_all(void);
+
+/* Calls the profiles' notify hooks for `path`. */
+void gkdc_coap_run_notify_hooks(const char *path);
+
+/* Drops everything a plugin registered with the CoAP glue besides routes
+ * and timers: its interceptor, notify hooks and DTLS callbacks. */
+void gkdc_coap_forget_owner(gkdc_plugin *owner);
+
 /* Registers the libcoap request handlers on ctx. Returns 1 or 0. */
 int gkdc_coap_handlers_init(coap_context_t *ctx);
 
@@ -148,6 +177,10 @@ void gkdc_observe_drop_session(coap_session_t *session);
 /* Removes every observer of a route that goes away. */
 void gkdc_observe_drop_route(const struct gkdc_route_entry *route);
 
+/* Returns COAP_MESSAGE_CON when the last CON notification of an observer
+ * went out CON_INTERVAL_MS ago or never (and records now), else NON. */
+coap_pdu_type_t gkdc_coap_notification_type(uint64_t *last_con_ms);
+
 /* Drops the observer whose notification got an RST or timed out. */
 void gkdc_observe_nack(coap_session_t *session, const coap_pdu_t *sent,
                        coap_nack_reason_t reason);
@@ -173,6 +206,10 @@ void gkdc_coap_dtls_drop_session(coap_session_t *session);
 
 /* Releases all DTLS state (shutdown). */
 void gkdc_coap_dtls_release_all(void);
+
+/* Forgets the PSK lookup and client-key check of a plugin that goes away;
+ * handshakes that need them fail from then on. */
+void gkdc_coap_dtls_remove_owner(gkdc_plugin *owner);
 
 /* ---- timer.c ---- */
 

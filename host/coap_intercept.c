@@ -136,44 +136,63 @@ static int option_is_reserved(uint16_t number) {
   }
 }
 
-int gkdc_coap_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg) {
+/* Returns 1 when `msg` can go out as a response: a response code, options
+ * sorted by number and none of the reserved ones, views that point to data. */
+static int msg_is_valid_response(const struct gkdc_coap_msg *msg) {
   size_t i;
 
-  if (x == NULL || msg == NULL || x->replied || x->response == NULL)
-    return 0;
   if (msg->option_count > GKDC_COAP_MAX_OPTIONS || GKDC_CODE_CLASS(msg->code) < 2)
     return 0;
-
-  /* Check everything before touching the response PDU. */
   for (i = 0; i < msg->option_count; i++) {
     if (option_is_reserved(msg->options[i].number) ||
         (i > 0 && msg->options[i].number < msg->options[i - 1].number) ||
         (msg->options[i].value.len > 0 && msg->options[i].value.ptr == NULL))
       return 0;
   }
-  if (msg->payload.len > 0 && msg->payload.ptr == NULL)
+  return msg->payload.len == 0 || msg->payload.ptr != NULL;
+}
+
+int gkdc_coap_write_msg(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg) {
+  size_t i;
+
+  if (!msg_is_valid_response(msg))
+    return 0;
+  coap_pdu_set_code(pdu, msg->code);
+  for (i = 0; i < msg->option_count; i++) {
+    if (coap_add_option(pdu, msg->options[i].number, msg->options[i].value.len,
+                        msg->options[i].value.ptr) == 0)
+      return 0;
+  }
+  /* NOTE: the message must fit in one PDU: outer block-wise transfer of
+   * OSCORE messages (RFC 8613, Section 4.1.3.4.2) is not implemented. */
+  if (msg->payload.len > 0 && !coap_add_data(pdu, msg->payload.len, msg->payload.ptr)) {
+    gkdc_log(GKDC_LOG_ERR, "coap", "an OSCORE message of %zu bytes does not fit "
+             "in one CoAP message", msg->payload.len);
+    return 0;
+  }
+  return 1;
+}
+
+int gkdc_coap_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg) {
+  if (x == NULL || msg == NULL || x->replied || x->response == NULL)
+    return 0;
+  if (!msg_is_valid_response(msg))
     return 0;
 
-  coap_pdu_set_code(x->response, msg->code);
-  for (i = 0; i < msg->option_count; i++) {
-    if (coap_add_option(x->response, msg->options[i].number, msg->options[i].value.len,
-                        msg->options[i].value.ptr) == 0)
-      goto fail;
+  x->replied = 1;
+  if (!gkdc_coap_write_msg(x->response, msg)) {
+    coap_pdu_set_code(x->response, GKDC_CODE(5, 0));
+    return 0;
   }
-  /* NOTE: the reply must fit in one PDU: outer block-wise transfer of
-   * OSCORE messages (RFC 8613, Section 4.1.3.4.2) is not implemented. */
-  if (msg->payload.len > 0 &&
-      !coap_add_data(x->response, msg->payload.len, msg->payload.ptr))
-    goto fail;
-  x->replied = 1;
   return 1;
+}
 
-fail:
-  gkdc_log(GKDC_LOG_ERR, "coap", "an OSCORE response of %zu bytes does not fit "
-           "in one CoAP message", msg->payload.len);
-  coap_pdu_set_code(x->response, GKDC_CODE(5, 0));
-  x->replied = 1;
-  return 0;
+coap_session_t *gkdc_coap_exchange_session(const gkdc_exchange *x) {
+  return x->session;
+}
+
+const coap_pdu_t *gkdc_coap_exchange_request(const gkdc_exchange *x) {
+  return x->request;
 }
 
 int gkdc_coap_dispatch_inner(const struct gkdc_request *req, struct gkdc_response *resp) {

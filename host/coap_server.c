@@ -80,6 +80,7 @@ static int event_handler(coap_session_t *session, const coap_event_t event) {
   case COAP_EVENT_SERVER_SESSION_DEL:
     gkdc_observe_drop_session(session);
     gkdc_coap_deferred_drop_session(session);
+    gkdc_coap_kept_drop_session(session);
     gkdc_coap_dtls_drop_session(session);
     break;
   default:
@@ -91,6 +92,7 @@ static int event_handler(coap_session_t *session, const coap_event_t event) {
 static void nack_handler(coap_session_t *session, const coap_pdu_t *sent,
                          const coap_nack_reason_t reason, const coap_mid_t mid) {
   gkdc_observe_nack(session, sent, reason);
+  gkdc_coap_kept_nack(session, sent, reason);
 }
 
 /*
@@ -278,6 +280,7 @@ int gkdc_coap_run(volatile sig_atomic_t *stop) {
 void gkdc_coap_release_exchanges(void) {
   gkdc_observe_release_all();
   gkdc_coap_deferred_release_all();
+  gkdc_coap_kept_release_all();
 }
 
 void gkdc_coap_stop(void) {

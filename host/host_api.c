@@ -122,6 +122,10 @@ static const struct gkdc_host_api host_api = {
     .dispatch = gkdc_coap_dispatch_inner,
     .dtls_psk_set = gkdc_coap_dtls_psk_set,
     .dtls_rpk_set = gkdc_coap_dtls_rpk_set,
+    .exchange_keep = gkdc_coap_exchange_keep,
+    .exchange_notify = gkdc_coap_exchange_notify,
+    .exchange_release = gkdc_coap_exchange_release,
+    .notify_hook_add = gkdc_coap_notify_hook_add,
 };
 
 const struct gkdc_host_api *gkdc_host_api(void) { return &host_api; }

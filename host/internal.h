@@ -142,7 +142,8 @@ void gkdc_coap_release_exchanges(void);
 
 int gkdc_router_add(gkdc_plugin *owner, const struct gkdc_route *route);
 int gkdc_router_remove(gkdc_plugin *owner, const char *path);
-/* Removes every route of a plugin (before its fini). */
+/* Removes every route of a plugin, and its interceptor, notify hooks and
+ * DTLS callbacks (before its fini). */
 void gkdc_router_remove_owner(gkdc_plugin *owner);
 /* Dispatches a plain request to its handler and fills resp (4.04, 4.05 ...).
  * Returns GKDC_HANDLED, or GKDC_DEFERRED when the handler deferred. Serves
@@ -160,6 +161,10 @@ int gkdc_coap_dispatch_inner(const struct gkdc_request *req, struct gkdc_respons
 int gkdc_coap_dtls_psk_set(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg);
 int gkdc_coap_dtls_rpk_set(gkdc_plugin *self, const struct gkdc_bytes *private_key_pem,
                            gkdc_dtls_rpk_fn fn, void *arg);
+gkdc_exchange_ref *gkdc_coap_exchange_keep(gkdc_exchange *x);
+int gkdc_coap_exchange_notify(gkdc_exchange_ref *ref, const struct gkdc_coap_msg *msg);
+void gkdc_coap_exchange_release(gkdc_exchange_ref *ref);
+int gkdc_coap_notify_hook_add(gkdc_plugin *self, gkdc_notify_hook_fn fn, void *arg);
 
 uint64_t gkdc_timer_add(gkdc_plugin *owner, uint64_t delay_ms, int repeat,
                         gkdc_timer_fn fn, void *arg);

@@ -5,8 +5,8 @@
  * notifies them, so gkdc keeps its own list: a GET with Observe: 0 that a
  * handler answers with 2.xx registers (session reference, token, request
  * copy); host->notify(path) runs the handler again for each observer of
- * that path and sends the result as a CON notification with the next
- * Observe value. An observer goes away on a GET with Observe: 1, on an RST
+ * that path and sends the result as a notification with the next Observe
+ * value (CON at most every 100 s, NON in between). An observer goes away on a GET with Observe: 1, on an RST
  * or a timeout of a notification, on an error response, when its session
  * closes and when its route is removed.
  */
@@ -23,6 +23,11 @@
 /* Observe values are 24-bit sequence numbers (RFC 7641, Section 3.4). */
 #define OBSERVE_MASK 0xffffffu
 
+/* Minimum time between two CON notifications to one observer, in ms: a
+ * little above MAX_TRANSMIT_WAIT (93 s with the default parameters of RFC
+ * 7252, Section 4.8.2), so at most one CON is outstanding per observer. */
+#define CON_INTERVAL_MS 100000
+
 struct observer {
   coap_session_t *session; /* holds a reference */
   coap_resource_t *resource;
@@ -31,6 +36,7 @@ struct observer {
   const struct gkdc_route_entry *route;
   char *path;              /* request path "a/b", for notify() */
   uint32_t seq;            /* last Observe value sent */
+  uint64_t last_con_ms;    /* when the last CON notification went out */
   int notify_pending;
   struct observer *next;
 };
@@ -94,6 +100,23 @@ static int match_pointer(const struct observer *o, const void *a, const void *b)
 
 static int match_all(const struct observer *o, const void *a, const void *b) {
   return 1;
+}
+
+/*
+ * Picks the type of a notification (RFC 7641, Section 4.5): CON when none
+ * went out for CON_INTERVAL_MS, NON otherwise. libcoap 4.3.1 queues a CON
+ * behind an unacknowledged one (NSTART 1), so CON notifications to a client
+ * that went away would pile up. The CONs still find out within about 100 s
+ * that a client is gone: an RST or a timeout ends the observation.
+ */
+coap_pdu_type_t gkdc_coap_notification_type(uint64_t *last_con_ms) {
+  uint64_t now = gkdc_timer_now_ms();
+
+  if (*last_con_ms == 0 || now - *last_con_ms >= CON_INTERVAL_MS) {
+    *last_con_ms = now;
+    return COAP_MESSAGE_CON;
+  }
+  return COAP_MESSAGE_NON;
 }
 
 void gkdc_observe_deregister(coap_session_t *session, coap_bin_const_t token) {
@@ -210,7 +233,8 @@ static int notify_one(struct observer *o) {
     goto done;
   }
 
-  pdu = coap_pdu_init(COAP_MESSAGE_CON, 0, coap_new_message_id(o->session),
+  pdu = coap_pdu_init(gkdc_coap_notification_type(&o->last_con_ms), 0,
+                      coap_new_message_id(o->session),
                       coap_session_max_pdu_size(o->session));
   if (pdu == NULL)
     goto done;
@@ -274,6 +298,8 @@ void gkdc_coap_notify(gkdc_plugin *self, const char *path) {
     if (!notify_one(o))
       remove_matching(match_pointer, o, NULL);
   }
+
+  gkdc_coap_run_notify_hooks(path);
 }
 
 /* Called by libcoap when a CON message got an RST or no ACK. */

@@ -173,8 +173,15 @@ int gkdc_router_remove(gkdc_plugin *owner, const char *path) {
   return 0;
 }
 
+/*
+ * Removes every route of a plugin before its fini, and with them whatever
+ * else the plugin registered with the CoAP glue (interceptor, notify hooks,
+ * DTLS callbacks), because the loader calls only this and the timer cleanup.
+ */
 void gkdc_router_remove_owner(gkdc_plugin *owner) {
   struct gkdc_route_entry **link = &routes;
+
+  gkdc_coap_forget_owner(owner);
 
   while (*link != NULL) {
     if ((*link)->owner == owner)

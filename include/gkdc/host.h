@@ -175,6 +175,13 @@ struct gkdc_coap_msg;
 /* Opaque handle of one CoAP request/response exchange, for interceptors. */
 typedef struct gkdc_exchange gkdc_exchange;
 
+/* Opaque handle of an exchange kept for notifications (an observation that
+ * a profile plugin serves). */
+typedef struct gkdc_exchange_ref gkdc_exchange_ref;
+
+/* A profile's part of host->notify(): called with the path that changed. */
+typedef void (*gkdc_notify_hook_fn)(void *arg, const char *path);
+
 /*
  * An interceptor of OSCORE-protected requests. It receives the whole outer
  * message (`msg` and its views are valid during the call) and its peer, and
@@ -314,6 +321,23 @@ struct gkdc_host_api {
    * or the host has no DTLS. */
   int (*dtls_rpk_set)(gkdc_plugin *self, const struct gkdc_bytes *private_key_pem,
                       gkdc_dtls_rpk_fn fn, void *arg);
+
+  /* Observations behind a profile (e.g. OSCORE, where each notification is
+   * protected anew). exchange_keep, valid while the interceptor call for `x`
+   * runs, keeps the peer and token of `x` and returns a handle, or NULL.
+   * exchange_notify sends `msg` (code, options, payload, as for
+   * exchange_reply) as a notification on it (CON at most every 100 s, NON
+   * in between, as for the host's own observers); it returns 0 once the peer
+   * rejected or stopped acknowledging a notification, or its session closed.
+   * exchange_release frees the handle; the host frees the handles that are
+   * left at shutdown, after which exchange_release ignores them. */
+  gkdc_exchange_ref *(*exchange_keep)(gkdc_exchange *x);
+  int (*exchange_notify)(gkdc_exchange_ref *ref, const struct gkdc_coap_msg *msg);
+  void (*exchange_release)(gkdc_exchange_ref *ref);
+  /* Adds `fn` to host->notify(): every call for a path then also calls
+   * fn(arg, path), so the profile can notify its own observers. Returns 1
+   * or 0. The host drops the hooks of a plugin before its fini. */
+  int (*notify_hook_add)(gkdc_plugin *self, gkdc_notify_hook_fn fn, void *arg);
 };
 
 /*

@@ -48,7 +48,7 @@ cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -KILL "$server_pid" 2>/dev/null
   fi
-  rm -rf "$work"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -237,6 +237,13 @@ case "$(cat "$work/peer-oscore")" in
   "oscore 127.0.0.1:"*" kid=2 bytes") pass "OSCORE request goes through the interceptor" ;;
   *) fail "peer through the interceptor: '$(cat "$work/peer-oscore")'" ;;
 esac
+run_client -m get -O 9,0x0901 -s 3 -o "$work/obs-oscore" "$coap/test/obs"
+count=$(grep -o 'obs [0-9]*' "$work/obs-oscore" | sort -u | wc -l)
+if [ "$count" -ge 3 ]; then
+  pass "observe through the interceptor: $count representations in 3 s"
+else
+  fail "observe through the interceptor: '$(cat "$work/obs-oscore")'"
+fi
 out=$(run_client -m get -O 9,0x0901 "$coap/test/large" 2>&1)
 case "$out" in
   *5.00*) pass "interceptor reply larger than one message answers 5.00" ;;

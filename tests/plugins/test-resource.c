@@ -56,6 +56,8 @@ struct state {
   uint64_t obs_timer;
   uint8_t *trusted; /* the accepted client key, DER SubjectPublicKeyInfo */
   size_t trusted_len;
+  gkdc_exchange_ref *kept; /* the observation through the interceptor */
+  unsigned long kept_seq;
 };
 
 static int handle_large(void *arg, const struct gkdc_request *req,
@@ -200,11 +202,67 @@ static int lookup_psk(void *arg, const struct gkdc_bytes *identity,
   return 1;
 }
 
+/* Storage of a reply message built from a gkdc_response. */
+struct reply {
+  struct gkdc_coap_msg msg;
+  uint8_t observe[3];
+  uint8_t cf[2];
+};
+
+/* Encodes an unsigned option value in the fewest bytes; returns the length. */
+static size_t encode_uint(uint8_t *buf, uint32_t value) {
+  size_t len = 0;
+  int shift;
+
+  for (shift = 16; shift >= 0; shift -= 8) {
+    if (len > 0 || (value >> shift) != 0)
+      buf[len++] = (uint8_t)(value >> shift);
+  }
+  return len;
+}
+
+/* Builds a reply with the response's code, Observe (when observe >= 0),
+ * Content-Format and payload. The views point into `r` and `resp`. */
+static void build_reply(struct reply *r, const struct gkdc_response *resp, int64_t observe) {
+  struct gkdc_coap_option *o;
+
+  memset(r, 0, sizeof(*r));
+  r->msg.code = resp->code;
+  if (observe >= 0) {
+    o = &r->msg.options[r->msg.option_count++];
+    o->number = GKDC_OPT_OBSERVE;
+    o->value.ptr = r->observe;
+    o->value.len = encode_uint(r->observe, (uint32_t)observe & 0xffffff);
+  }
+  if (resp->content_format >= 0 && resp->content_format <= 0xffff) {
+    o = &r->msg.options[r->msg.option_count++];
+    o->number = GKDC_OPT_CONTENT_FORMAT;
+    o->value.ptr = r->cf;
+    o->value.len = encode_uint(r->cf, (uint32_t)resp->content_format);
+  }
+  r->msg.payload.ptr = resp->payload;
+  r->msg.payload.len = resp->payload_len;
+}
+
+/* Fills a request with no path segments yet; `path` receives them. */
+static void build_request(struct gkdc_request *req, struct gkdc_bytes *path,
+                          uint32_t method, const struct gkdc_peer *peer) {
+  memset(req, 0, sizeof(*req));
+  req->size = sizeof(*req);
+  req->method = method;
+  req->path = path;
+  req->content_format = GKDC_CF_NONE;
+  req->accept = GKDC_CF_NONE;
+  req->observe = GKDC_OBSERVE_NONE;
+  req->peer = peer;
+}
+
 /*
  * A stand-in for an OSCORE profile. It takes the outer Uri-Path as the inner
  * path and the OSCORE option value as the kid, dispatches the request
  * unchanged and replies in plain text. So coap-client can check the
- * interceptor path of the host without any cryptography.
+ * interceptor path of the host without any cryptography. A GET of test/obs
+ * with Observe: 0 becomes an observation that notify_kept() serves.
  */
 static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *msg,
                       const struct gkdc_peer *peer) {
@@ -213,21 +271,14 @@ static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *m
   struct gkdc_request req;
   struct gkdc_peer inner_peer = *peer;
   struct gkdc_response resp;
-  struct gkdc_coap_msg reply;
-  uint8_t cf[2];
+  struct reply reply;
+  int64_t observe = -1;
   size_t i;
 
-  memset(&req, 0, sizeof(req));
-  req.size = sizeof(req);
-  req.method = msg->code;
-  req.path = path;
-  req.content_format = GKDC_CF_NONE;
-  req.accept = GKDC_CF_NONE;
-  req.observe = GKDC_OBSERVE_NONE;
+  inner_peer.transport = GKDC_TRANSPORT_OSCORE;
+  build_request(&req, path, msg->code, &inner_peer);
   req.payload = msg->payload.ptr;
   req.payload_len = msg->payload.len;
-  inner_peer.transport = GKDC_TRANSPORT_OSCORE;
-  req.peer = &inner_peer;
   for (i = 0; i < msg->option_count; i++) {
     const struct gkdc_coap_option *o = &msg->options[i];
 
@@ -235,27 +286,69 @@ static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *m
       path[req.path_count++] = o->value;
     else if (o->number == GKDC_OPT_OSCORE)
       inner_peer.identity = o->value;
+    else if (o->number == GKDC_OPT_OBSERVE && o->value.len == 0)
+      req.observe = GKDC_OBSERVE_REGISTER;
+    else if (o->number == GKDC_OPT_OBSERVE && o->value.len == 1 && o->value.ptr[0] == 1)
+      req.observe = GKDC_OBSERVE_DEREGISTER;
+  }
+
+  /* One observation at a time, so any cancellation ends it. */
+  if (req.observe == GKDC_OBSERVE_DEREGISTER && st->kept != NULL) {
+    st->host->exchange_release(st->kept);
+    st->kept = NULL;
   }
 
   gkdc_response_init(&resp);
   st->host->dispatch(&req, &resp);
 
-  memset(&reply, 0, sizeof(reply));
-  reply.code = resp.code;
-  if (resp.content_format >= 0 && resp.content_format <= 0xffff) {
-    reply.options[0].number = GKDC_OPT_CONTENT_FORMAT;
-    reply.options[0].value.ptr = cf;
-    reply.options[0].value.len = 0;
-    if (resp.content_format > 0xff)
-      cf[reply.options[0].value.len++] = (uint8_t)(resp.content_format >> 8);
-    if (resp.content_format > 0)
-      cf[reply.options[0].value.len++] = (uint8_t)resp.content_format;
-    reply.option_count = 1;
+  /* Keep the exchange of an observation of test/obs (one at a time). */
+  if (req.observe == GKDC_OBSERVE_REGISTER && GKDC_CODE_CLASS(resp.code) == 2 &&
+      req.path_count == 2 && path[1].len == 3 && memcmp(path[1].ptr, "obs", 3) == 0 &&
+      GKDC_HAS_OP(st->host, exchange_keep)) {
+    if (st->kept != NULL)
+      st->host->exchange_release(st->kept);
+    st->kept = st->host->exchange_keep(x);
+    st->kept_seq = 1;
+    if (st->kept != NULL)
+      observe = st->kept_seq;
   }
-  reply.payload.ptr = resp.payload;
-  reply.payload.len = resp.payload_len;
-  if (!st->host->exchange_reply(x, &reply))
+
+  build_reply(&reply, &resp, observe);
+  if (!st->host->exchange_reply(x, &reply.msg))
     st->host->log(st->self, GKDC_LOG_ERR, "exchange_reply failed");
+  gkdc_response_clear(&resp);
+}
+
+/* The notify hook: sends the observation kept by intercept() a notification. */
+static void notify_kept(void *arg, const char *path) {
+  struct state *st = arg;
+  static const char text[] = "test/obs";
+  struct gkdc_bytes segments[2] = {{(const uint8_t *)text, 4},
+                                   {(const uint8_t *)text + 5, 3}};
+  struct gkdc_peer peer;
+  struct gkdc_request req;
+  struct gkdc_response resp;
+  struct reply reply;
+
+  if (st->kept == NULL || strcmp(path, text) != 0)
+    return;
+  memset(&peer, 0, sizeof(peer));
+  peer.size = sizeof(peer);
+  peer.transport = GKDC_TRANSPORT_OSCORE;
+  peer.address = "kept";
+  build_request(&req, segments, GKDC_GET, &peer);
+  req.path_count = 2;
+
+  gkdc_response_init(&resp);
+  st->host->dispatch(&req, &resp);
+  st->kept_seq++;
+  build_reply(&reply, &resp, st->kept_seq);
+  if (!st->host->exchange_notify(st->kept, &reply.msg)) {
+    st->host->log(st->self, GKDC_LOG_INFO, "kept observation ended after %lu "
+                  "notifications", st->kept_seq - 1);
+    st->host->exchange_release(st->kept);
+    st->kept = NULL;
+  }
   gkdc_response_clear(&resp);
 }
 
@@ -322,6 +415,8 @@ static void test_fini(void *state) {
   if (st == NULL)
     return;
   st->host->log(st->self, GKDC_LOG_INFO, "fini: %lu observe updates", st->obs_counter);
+  if (st->kept != NULL)
+    st->host->exchange_release(st->kept);
   free(st->large);
   free(st->trusted);
   free(st);
@@ -383,7 +478,8 @@ static int test_init(gkdc_plugin *self, const struct gkdc_host_api *host,
     goto fail;
 
   /* The host has no way to unregister these two, so they come last. */
-  if (with_interceptor && !host->intercept_add(self, intercept, st))
+  if (with_interceptor && (!host->intercept_add(self, intercept, st) ||
+                           !host->notify_hook_add(self, notify_kept, st)))
     goto fail;
 
   /* A host without DTLS rejects the lookup; the plain tests still run. */
