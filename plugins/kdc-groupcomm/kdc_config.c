@@ -1,0 +1,666 @@
+/*
+ * kdc-groupcomm: groups from the configuration.
+ *
+ * Each entry of `groups` in the plugin's section names a group and its
+ * settings. A group the store does not have is created with them; a group
+ * the store has keeps its keying material, version, Gid and members, and
+ * the start is refused when its mode, algorithms or credential format
+ * differ from the configuration. See docs/configuration.md.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdc_internal.h"
+
+/* gm-admin configuration labels (draft-ietf-ace-oscore-gm-admin-17). */
+#define CFG_HKDF (-1)
+#define CFG_CRED_FMT (-2)
+#define CFG_GROUP_MODE (-3)
+#define CFG_GP_ENC_ALG (-4)
+#define CFG_SIGN_ALG (-5)
+#define CFG_SIGN_PARAMS (-6)
+#define CFG_PAIRWISE_MODE (-7)
+#define CFG_ALG (-8)
+#define CFG_ECDH_ALG (-9)
+#define CFG_ECDH_PARAMS (-10)
+#define CFG_ACTIVE (-12)
+#define CFG_GROUP_NAME (-13)
+#define CFG_MAX_STALE_SETS (-15)
+/* gkdc settings of the appprofile under private-use labels. */
+#define CFG_GID_PREFIX (-65537)
+#define CFG_MAX_SID_LEN (-65540)
+#define CFG_OAUTH_LABELS (-65541)
+#define CFG_ECDSA_DER (-65542)
+#define CFG_MASTER_SECRET (-65543)
+#define CFG_MASTER_SALT (-65544)
+#define CFG_SENDER_IDS (-65545)
+#define CFG_OAUTH_BOTH 2
+
+#define CFG_BUF 512
+#define MEMBER_CRED_MAX 1024
+
+/* Credential formats by name. */
+static const struct {
+  const char *name;
+  int64_t label;
+} cred_fmts[] = {
+    {"ccs", GKDC_COSE_HDR_KCCS},   {"cwt", GKDC_COSE_HDR_KCWT},
+    {"x5chain", GKDC_COSE_HDR_X5CHAIN}, {"x5bag", GKDC_COSE_HDR_X5BAG},
+    {"c5c", GKDC_COSE_HDR_C5C},   {"c5b", GKDC_COSE_HDR_C5B},
+};
+
+/* Logs why group `group` refuses the start; returns 0. */
+static int refuse(const struct kdc_state *k, const char *group, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse(const struct kdc_state *k, const char *group, const char *fmt, ...)
+{
+  char msg[256];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  kdc_log(k, GKDC_LOG_ERR, "group %s: %s", group, msg);
+  return 0;
+}
+
+static int get_int(const gkdc_cfg *node, const char *path, int64_t def, int64_t *out)
+{
+  if (gkdc_cfg_get0(node, path) == NULL) {
+    *out = def;
+    return 1;
+  }
+  return gkdc_cfg_get_int(node, path, out);
+}
+
+static int get_bool(const gkdc_cfg *node, const char *path, int def, int *out)
+{
+  if (gkdc_cfg_get0(node, path) == NULL) {
+    *out = def;
+    return 1;
+  }
+  return gkdc_cfg_get_bool(node, path, out);
+}
+
+/* Reads an optional hex setting; absent gives length 0. */
+static int get_hex(const gkdc_cfg *node, const char *path, uint8_t *buf, size_t cap,
+                   size_t *len)
+{
+  *len = 0;
+  if (gkdc_cfg_get0(node, path) == NULL)
+    return 1;
+  return gkdc_cfg_get_hex(node, path, buf, cap, len);
+}
+
+/* Encodes the capability pair of a signature or ECDH algorithm on a key. */
+static void put_params(struct gkdc_cbor_enc *e, int32_t kty, int32_t curve)
+{
+  gkdc_cbor_enc_put_array(e, 2);
+  gkdc_cbor_enc_put_array(e, 1);
+  gkdc_cbor_enc_put_int(e, kty);
+  gkdc_cbor_enc_put_array(e, 2);
+  gkdc_cbor_enc_put_int(e, kty);
+  gkdc_cbor_enc_put_int(e, curve);
+}
+
+/* Key type and curve of a signature algorithm the KDC supports. */
+static int sign_key(int32_t alg, int32_t *kty, int32_t *curve)
+{
+  switch (alg) {
+  case GKDC_COSE_ALG_EDDSA:
+    *kty = GKDC_COSE_KTY_OKP;
+    *curve = GKDC_COSE_CRV_ED25519;
+    return 1;
+  case GKDC_COSE_ALG_ES256:
+    *kty = GKDC_COSE_KTY_EC2;
+    *curve = GKDC_COSE_CRV_P256;
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* Reads and checks one group entry into `g` and the gm-admin configuration
+ * map `map`. */
+static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_group *g,
+                      uint8_t *map, size_t *map_len)
+{
+  const char *name = NULL;
+  const char *mode = "group+pairwise";
+  const char *fmt_name = NULL;
+  const gkdc_cfg *init = gkdc_cfg_get0(node, "initial");
+  size_t pairs;
+  int64_t v;
+  int64_t kci, delta;
+  struct gkdc_provider prov;
+  int32_t kty = 0, curve = 0;
+  struct gkdc_cbor_enc e;
+  size_t mark;
+  uint8_t buf[GKDC_CRED_MAX_LEN];
+  size_t len = 0;
+  int err = 0;
+  size_t i;
+
+  if (!gkdc_cfg_get_string(node, "name", &name) || name[0] == '\0' ||
+      strlen(name) >= KDC_NAME_MAX || strchr(name, '/') != NULL) {
+    kdc_log(k, GKDC_LOG_ERR, "config %s: a group needs a `name` (1 to %d characters, no '/')",
+            gkdc_cfg_where(node), KDC_NAME_MAX - 1);
+    return 0;
+  }
+  if ((g->name = strdup(name)) == NULL)
+    return 0;
+
+  /* Modes. */
+  if (gkdc_cfg_get0(node, "mode") != NULL && !gkdc_cfg_get_string(node, "mode", &mode))
+    return refuse(k, name, "%s must be a string", "mode");
+  if (strcmp(mode, "group+pairwise") == 0)
+    g->modes = GKDC_AP_MODE_GROUP | GKDC_AP_MODE_PAIRWISE;
+  else if (strcmp(mode, "group-only") == 0)
+    g->modes = GKDC_AP_MODE_GROUP;
+  else if (strcmp(mode, "pairwise-only") == 0)
+    return refuse(k, name, "mode \"%s\" is not supported: this KDC has no "
+                  "Diffie-Hellman proof of possession; use \"group+pairwise\" or \"group-only\"",
+                  mode);
+  else
+    return refuse(k, name, "unknown mode \"%s\"", mode);
+
+  /* Credential format. */
+  g->cred_fmt = GKDC_COSE_HDR_KCCS;
+  if (gkdc_cfg_get0(node, "cred_fmt") != NULL) {
+    if (gkdc_cfg_get_string(node, "cred_fmt", &fmt_name)) {
+      g->cred_fmt = -1;
+      for (i = 0; i < sizeof(cred_fmts) / sizeof(cred_fmts[0]); i++)
+        if (strcmp(fmt_name, cred_fmts[i].name) == 0)
+          g->cred_fmt = cred_fmts[i].label;
+      if (g->cred_fmt < 0)
+        return refuse(k, name, "unknown credential format \"%s\"", fmt_name);
+    } else if (!gkdc_cfg_get_int(node, "cred_fmt", &g->cred_fmt)) {
+      return refuse(k, name, "%s must be a name or a COSE header label", "cred_fmt");
+    }
+  }
+  if (!k->host->find_credfmt(g->cred_fmt, &g->credfmt)) {
+    char what[32];
+
+    snprintf(what, sizeof(what), "%lld", (long long)g->cred_fmt);
+    return refuse(k, name, "unknown credential format %s: no credfmt plugin serves it",
+                  what);
+  }
+
+  /* Algorithms, with the OSCORE profile's defaults (section 14). */
+  if (!get_int(node, "hkdf", GKDC_COSE_ALG_HMAC_256_256, &v) ||
+      (v != GKDC_COSE_ALG_HMAC_256_256 && v != GKDC_COSE_ALG_HMAC_512_512)) {
+    char what[32];
+
+    snprintf(what, sizeof(what), "%lld", (long long)v);
+    return refuse(k, name, "unknown hkdf algorithm %s (5 or 7)", what);
+  }
+  g->hkdf_alg = (int32_t)v;
+  if (!get_int(node, "gp_enc_alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v) ||
+      !k->host->find_alg((int32_t)v, &prov)) {
+    char what[32];
+
+    snprintf(what, sizeof(what), "%lld", (long long)v);
+    return refuse(k, name, "unknown gp_enc_alg %s", what);
+  }
+  g->gp_enc_alg = (int32_t)v;
+  if (!get_int(node, "sign_alg", GKDC_COSE_ALG_EDDSA, &v) ||
+      !sign_key((int32_t)v, &kty, &curve) || !k->host->find_alg((int32_t)v, &prov)) {
+    char what[32];
+
+    snprintf(what, sizeof(what), "%lld", (long long)v);
+    return refuse(k, name, "unknown sign_alg %s", what);
+  }
+  g->sign_alg = (int32_t)v;
+  if (g->modes & GKDC_AP_MODE_PAIRWISE) {
+    if (!get_int(node, "alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v) ||
+        !k->host->find_alg((int32_t)v, &prov)) {
+      char what[32];
+
+      snprintf(what, sizeof(what), "%lld", (long long)v);
+      return refuse(k, name, "unknown alg %s", what);
+    }
+    g->aead_alg = (int32_t)v;
+    if (!get_int(node, "ecdh_alg", GKDC_COSE_ALG_ECDH_SS_HKDF_256, &v) ||
+        (v != GKDC_COSE_ALG_ECDH_SS_HKDF_256 && v != -28)) {
+      char what[32];
+
+      snprintf(what, sizeof(what), "%lld", (long long)v);
+      return refuse(k, name, "unknown ecdh_alg %s (-27 or -28)", what);
+    }
+    g->ecdh_alg = (int32_t)v;
+  }
+
+  /* Other settings. */
+  if (!get_int(node, "max_stale_sets", 3, &v) || v < 2 || v > 1000)
+    return refuse(k, name, "%s must be an integer from 2 to 1000", "max_stale_sets");
+  g->max_stale_sets = (uint32_t)v;
+  if (!get_int(node, "max_sender_id_len", GKDC_STORE_SID_MAX, &v) || v < 1 ||
+      v > GKDC_STORE_SID_MAX)
+    return refuse(k, name, "%s must be an integer from 1 to 7", "max_sender_id_len");
+  g->max_sid_len = (size_t)v;
+  if (!get_int(node, "exp_lifetime", 2592000, &v) || v < 0)
+    return refuse(k, name, "%s must be a number of seconds", "exp_lifetime");
+  g->lifetime = v;
+  if (!get_bool(node, "active", 1, &g->active) ||
+      !get_bool(node, "java_compatible", 0, &g->java_compatible) ||
+      !get_bool(node, "rekey_on_leave", 1, &g->rekey_on_leave))
+    return refuse(k, name, "%s must be true or false",
+                  "active, java_compatible and rekey_on_leave each");
+  if (!get_hex(node, "gid_prefix", g->gid_prefix, sizeof(g->gid_prefix),
+               &g->gid_prefix_len))
+    return refuse(k, name, "%s must be hex of at most 8 bytes", "gid_prefix");
+
+  /* Policies (RFC 9594 section 4.3.1, defaults of the OSCORE profile). */
+  if (!get_int(node, "key_update_check_interval", 3600, &kci) || kci < 0 ||
+      !get_int(node, "exp_delta", 0, &delta) || delta < 0)
+    return refuse(k, name, "%s must be non-negative integers",
+                  "key_update_check_interval and exp_delta");
+  gkdc_cbor_enc_init(&e, g->policies, sizeof(g->policies));
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_POLICY_KEY_CHECK_INTERVAL);
+  gkdc_cbor_enc_put_uint(&e, (uint64_t)kci);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_POLICY_EXP_DELTA);
+  gkdc_cbor_enc_put_uint(&e, (uint64_t)delta);
+  if (gkdc_cbor_enc_finish(&e, &g->policies_len) != GKDC_CBOR_OK)
+    return 0;
+
+  /* The Group Manager's credential and private key. */
+  if (!get_hex(node, "gm_cred", buf, sizeof(buf), &len) || len == 0)
+    return refuse(k, name, "%s: the Group Manager's credential (hex) is required",
+                  "gm_cred");
+  if ((g->gm_cred = malloc(len)) == NULL)
+    return 0;
+  memcpy(g->gm_cred, buf, len);
+  g->gm_cred_len = len;
+  if (!((const struct gkdc_credfmt_ops *)g->credfmt.ops)
+           ->parse(g->credfmt.state, g->gm_cred, len, 0, &g->gm_parsed, &err))
+    return refuse(k, name, "%s is not a valid credential of the group's format",
+                  "gm_cred");
+  g->gm_info = ((const struct gkdc_credfmt_ops *)g->credfmt.ops)
+                   ->info_get0(g->credfmt.state, g->gm_parsed);
+  if (g->gm_info->alg != g->sign_alg || g->gm_info->kty != kty ||
+      g->gm_info->curve != curve)
+    return refuse(k, name, "%s does not fit the group's signature algorithm",
+                  "gm_cred");
+  if (!get_hex(node, "gm_key", g->gm_priv, sizeof(g->gm_priv), &g->gm_priv_len) ||
+      g->gm_priv_len == 0)
+    return refuse(k, name, "%s: the Group Manager's private key (hex) is required",
+                  "gm_key");
+  {
+    uint8_t pub[GKDC_MAX_PUB_LEN];
+    size_t pub_len = sizeof(pub);
+
+    if (!gkdc_crypto_public_from_private(k->host->crypto_get0(), curve, g->gm_priv,
+                                         g->gm_priv_len, pub, &pub_len) ||
+        pub_len != g->gm_info->pub.len ||
+        memcmp(pub, g->gm_info->pub.ptr, pub_len) != 0)
+      return refuse(k, name, "%s does not match the public key of gm_cred", "gm_key");
+  }
+
+  /* The gm-admin configuration object the appprofile validates. */
+  gkdc_cbor_enc_init(&e, map, *map_len);
+  mark = gkdc_cbor_enc_map_begin(&e);
+  gkdc_cbor_enc_put_int(&e, CFG_HKDF);
+  gkdc_cbor_enc_put_int(&e, g->hkdf_alg);
+  gkdc_cbor_enc_put_int(&e, CFG_CRED_FMT);
+  gkdc_cbor_enc_put_int(&e, g->cred_fmt);
+  gkdc_cbor_enc_put_int(&e, CFG_GROUP_MODE);
+  gkdc_cbor_enc_put_bool(&e, 1);
+  gkdc_cbor_enc_put_int(&e, CFG_GP_ENC_ALG);
+  gkdc_cbor_enc_put_int(&e, g->gp_enc_alg);
+  gkdc_cbor_enc_put_int(&e, CFG_SIGN_ALG);
+  gkdc_cbor_enc_put_int(&e, g->sign_alg);
+  gkdc_cbor_enc_put_int(&e, CFG_SIGN_PARAMS);
+  put_params(&e, kty, curve);
+  gkdc_cbor_enc_put_int(&e, CFG_PAIRWISE_MODE);
+  gkdc_cbor_enc_put_bool(&e, (g->modes & GKDC_AP_MODE_PAIRWISE) != 0);
+  gkdc_cbor_enc_put_int(&e, CFG_ALG);
+  if (g->modes & GKDC_AP_MODE_PAIRWISE)
+    gkdc_cbor_enc_put_int(&e, g->aead_alg);
+  else
+    gkdc_cbor_enc_put_null(&e);
+  gkdc_cbor_enc_put_int(&e, CFG_ECDH_ALG);
+  if (g->modes & GKDC_AP_MODE_PAIRWISE)
+    gkdc_cbor_enc_put_int(&e, g->ecdh_alg);
+  else
+    gkdc_cbor_enc_put_null(&e);
+  gkdc_cbor_enc_put_int(&e, CFG_ECDH_PARAMS);
+  if (g->modes & GKDC_AP_MODE_PAIRWISE) {
+    if (kty == GKDC_COSE_KTY_OKP)
+      put_params(&e, GKDC_COSE_KTY_OKP, GKDC_COSE_CRV_X25519);
+    else
+      put_params(&e, kty, curve);
+  } else {
+    gkdc_cbor_enc_put_null(&e);
+  }
+  gkdc_cbor_enc_put_int(&e, CFG_ACTIVE);
+  gkdc_cbor_enc_put_bool(&e, g->active);
+  gkdc_cbor_enc_put_int(&e, CFG_GROUP_NAME);
+  gkdc_cbor_enc_put_tstr_z(&e, name);
+  gkdc_cbor_enc_put_int(&e, CFG_MAX_STALE_SETS);
+  gkdc_cbor_enc_put_uint(&e, g->max_stale_sets);
+  gkdc_cbor_enc_put_int(&e, CFG_MAX_SID_LEN);
+  gkdc_cbor_enc_put_uint(&e, g->max_sid_len);
+  pairs = 14;
+  if (g->gid_prefix_len > 0) {
+    gkdc_cbor_enc_put_int(&e, CFG_GID_PREFIX);
+    gkdc_cbor_enc_put_bstr(&e, g->gid_prefix, g->gid_prefix_len);
+    pairs++;
+  }
+  if (g->java_compatible) {
+    gkdc_cbor_enc_put_int(&e, CFG_ECDSA_DER);
+    gkdc_cbor_enc_put_bool(&e, 1);
+    gkdc_cbor_enc_put_int(&e, CFG_OAUTH_LABELS);
+    gkdc_cbor_enc_put_uint(&e, CFG_OAUTH_BOTH);
+    pairs += 2;
+  }
+  if (init != NULL) {
+    uint8_t b[64];
+    size_t n = 0;
+
+    if (!get_hex(init, "master_secret", b, sizeof(b), &n))
+      return refuse(k, name, "%s must be hex of at most 64 bytes", "initial.master_secret");
+    if (n > 0) {
+      gkdc_cbor_enc_put_int(&e, CFG_MASTER_SECRET);
+      gkdc_cbor_enc_put_bstr(&e, b, n);
+      pairs++;
+    }
+    if (gkdc_cfg_get0(init, "master_salt") != NULL) {
+      if (!get_hex(init, "master_salt", b, sizeof(b), &n))
+        return refuse(k, name, "%s must be hex of at most 64 bytes", "initial.master_salt");
+      gkdc_cbor_enc_put_int(&e, CFG_MASTER_SALT);
+      gkdc_cbor_enc_put_bstr(&e, b, n);
+      pairs++;
+    }
+    if (gkdc_cfg_get0(init, "next_sender_id") != NULL) {
+      if (!get_hex(init, "next_sender_id", b, g->max_sid_len, &n) || n == 0)
+        return refuse(k, name, "%s must be hex of 1 to max_sender_id_len bytes",
+                      "initial.next_sender_id");
+      gkdc_cbor_enc_put_int(&e, CFG_SENDER_IDS);
+      gkdc_cbor_enc_put_array(&e, 1);
+      gkdc_cbor_enc_put_bstr(&e, b, n);
+      pairs++;
+    }
+    gkdc_wipe(b, sizeof(b));
+  }
+  gkdc_cbor_enc_map_end(&e, mark, pairs);
+  return gkdc_cbor_enc_finish(&e, map_len) == GKDC_CBOR_OK;
+}
+
+/* Refuses a group whose stored settings differ from the configuration. */
+static int check_existing(const struct kdc_state *k, const struct kdc_group *g,
+                          const struct gkdc_store_group *want,
+                          const struct gkdc_store_group *have)
+{
+  uint32_t modes = GKDC_STORE_GROUP_MODE | GKDC_STORE_GROUP_PAIRWISE_MODE;
+  const struct {
+    const char *field;
+    int64_t want, have;
+  } f[] = {
+      {"mode", want->flags & modes, have->flags & modes},
+      {"cred_fmt", want->cred_fmt, have->cred_fmt},
+      {"hkdf", want->hkdf_alg, have->hkdf_alg},
+      {"gp_enc_alg", want->gp_enc_alg, have->gp_enc_alg},
+      {"sign_alg", want->sign_alg, have->sign_alg},
+      {"alg", want->aead_alg, have->aead_alg},
+      {"ecdh_alg", want->ecdh_alg, have->ecdh_alg},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+    if (f[i].want != f[i].have)
+      return refuse(k, g->name, "the configured %s differs from the stored group's "
+                    "(stored %lld, configured %lld)",
+                    f[i].field, (long long)f[i].have, (long long)f[i].want);
+  return 1;
+}
+
+/* Stores the pre-provisioned members of a new group, in the listed order. */
+static int members_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_group *g)
+{
+  const gkdc_cfg *list = gkdc_cfg_get0(node, "members");
+  size_t n = list != NULL ? gkdc_cfg_count(list) : 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    const gkdc_cfg *m = gkdc_cfg_elem0(list, i);
+    struct gkdc_store_member rec;
+    const char *node_name = NULL;
+    uint8_t token[255], sid[GKDC_STORE_SID_MAX], cred[MEMBER_CRED_MAX];
+    size_t token_len = 0, sid_len = 0, cred_len = 0;
+    int64_t roles = 0;
+    gkdc_cred *parsed = NULL;
+    int err = 0;
+
+    if (!gkdc_cfg_get_string(m, "node_name", &node_name) || node_name[0] == '\0' ||
+        strlen(node_name) >= KDC_NAME_MAX || strchr(node_name, '/') != NULL ||
+        !get_hex(m, "token_id", token, sizeof(token), &token_len) || token_len == 0 ||
+        !gkdc_cfg_get_int(m, "roles", &roles) || roles <= 0 || roles > 0xff ||
+        !get_hex(m, "sender_id", sid, g->max_sid_len, &sid_len) ||
+        !get_hex(m, "cred", cred, sizeof(cred), &cred_len)) {
+      kdc_log(k, GKDC_LOG_ERR,
+              "group %s: config %s: a member needs node_name, token_id (hex), roles "
+              "and may have sender_id (hex, at most max_sender_id_len bytes) and cred (hex)",
+              g->name, gkdc_cfg_where(m));
+      return 0;
+    }
+    if (k->ap->roles_need_cred(k->ap_p.state, (uint64_t)roles)) {
+      if (cred_len == 0 ||
+          !((const struct gkdc_credfmt_ops *)g->credfmt.ops)
+               ->parse(g->credfmt.state, cred, cred_len, 0, &parsed, &err)) {
+        kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: cred is missing or not valid",
+                g->name, node_name);
+        return 0;
+      }
+      ((const struct gkdc_credfmt_ops *)g->credfmt.ops)->free(g->credfmt.state, parsed);
+      if (sid_len > 0) {
+        if (!k->store->sid_claim(k->store_p.state, g->name, sid, sid_len)) {
+          kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: Sender ID taken", g->name,
+                  node_name);
+          return 0;
+        }
+      } else if (!k->store->sid_allocate(k->store_p.state, g->name, g->max_sid_len, sid,
+                                         sizeof(sid), &sid_len)) {
+        kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: no Sender ID left", g->name,
+                node_name);
+        return 0;
+      }
+    } else {
+      sid_len = 0;
+      cred_len = 0;
+    }
+
+    memset(&rec, 0, sizeof(rec));
+    rec.size = sizeof(rec);
+    rec.flags = GKDC_STORE_MEMBER_POP_DONE;
+    rec.group = g->name;
+    rec.node_name = node_name;
+    rec.token_id.ptr = token;
+    rec.token_id.len = token_len;
+    rec.roles = (uint32_t)roles;
+    rec.has_sender_id = sid_len > 0;
+    rec.sender_id.ptr = sid;
+    rec.sender_id.len = sid_len;
+    rec.cred.ptr = cred;
+    rec.cred.len = cred_len;
+    rec.cred_fmt = g->cred_fmt;
+    rec.joined = kdc_now(k);
+    rec.updated = rec.joined;
+    if (!k->store->member_put(k->store_p.state, &rec)) {
+      kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: %s", g->name, node_name,
+              k->store->last_error_detail(k->store_p.state));
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/*
+ * Creates a group the store does not have. The appprofile draws the first
+ * keying material (taking a pinned Master Secret, Master Salt, Gid prefix
+ * or first Sender ID from the configuration map); a pinned Gid is stored
+ * directly with the pinned or a random Master Secret.
+ */
+static int group_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_group *g,
+                        struct gkdc_store_group *settings)
+{
+  const gkdc_cfg *init = gkdc_cfg_get0(node, "initial");
+  uint8_t ms[64], salt[64], gid[GKDC_STORE_SID_MAX + 8];
+  size_t ms_len = 0, salt_len = 0, gid_len = 0;
+  int64_t exp = 0;
+  uint64_t version = 0;
+  int ok = 0;
+
+  if (init != NULL &&
+      (!get_hex(init, "master_secret", ms, sizeof(ms), &ms_len) ||
+       !get_hex(init, "master_salt", salt, sizeof(salt), &salt_len) ||
+       !get_hex(init, "gid", gid, sizeof(gid), &gid_len) ||
+       !get_int(init, "exp", 0, &exp) || exp < 0))
+    return refuse(k, g->name, "%s: master_secret, master_salt and gid are hex, exp "
+                  "is Unix seconds", "initial");
+
+  settings->name = g->name;
+  settings->exp = exp > 0 ? exp : (g->lifetime > 0 ? kdc_now(k) + g->lifetime : 0);
+  settings->key_version = 0;
+  if (!k->store->begin(k->store_p.state))
+    return 0;
+  if (gid_len > 0) {
+    if (ms_len == 0) {
+      ms_len = 16;
+      if (!kdc_random(k, ms, ms_len))
+        goto out;
+    }
+    settings->gid.ptr = gid;
+    settings->gid.len = gid_len;
+    settings->master_secret.ptr = ms;
+    settings->master_secret.len = ms_len;
+    settings->master_salt.ptr = salt;
+    settings->master_salt.len = salt_len;
+    if (!k->store->group_create(k->store_p.state, settings, &version))
+      goto out;
+  } else if (!k->ap->group_create(k->ap_p.state, settings, &version)) {
+    goto out;
+  }
+  /* The appprofile may not take exp from the settings: set it. */
+  {
+    struct gkdc_store_group *rec = NULL;
+
+    if (!k->store->group_get(k->store_p.state, g->name, &rec))
+      goto out;
+    if (rec->exp != settings->exp) {
+      struct gkdc_store_group upd = *rec;
+
+      upd.exp = settings->exp;
+      if (!k->store->group_set_config(k->store_p.state, &upd)) {
+        k->store->record_free(k->store_p.state, rec);
+        goto out;
+      }
+    }
+    k->store->record_free(k->store_p.state, rec);
+  }
+  if (!members_create(k, node, g))
+    goto out;
+  ok = kdc_commit(k);
+  if (ok)
+    kdc_log(k, GKDC_LOG_NOTICE, "group %s: created with key version %llu", g->name,
+            (unsigned long long)version);
+
+out:
+  if (!ok) {
+    kdc_log(k, GKDC_LOG_ERR, "group %s: cannot create it: %s", g->name,
+            k->store->last_error_detail(k->store_p.state));
+    kdc_rollback(k);
+  }
+  gkdc_wipe(ms, sizeof(ms));
+  return ok;
+}
+
+int kdc_config_load(struct kdc_state *k)
+{
+  const gkdc_cfg *sec = k->host->config_get0(k->self);
+  const gkdc_cfg *list = sec != NULL ? gkdc_cfg_get0(sec, "groups") : NULL;
+  size_t n = list != NULL ? gkdc_cfg_count(list) : 0;
+  size_t i, j;
+
+  k->root = GKDC_KDC_ROOT_PATH;
+  if (sec != NULL && gkdc_cfg_get0(sec, "root_path") != NULL &&
+      (!gkdc_cfg_get_string(sec, "root_path", &k->root) || k->root[0] == '\0' ||
+       k->root[0] == '/')) {
+    kdc_log(k, GKDC_LOG_ERR, "config %s: root_path must be a path without a leading '/'",
+            gkdc_cfg_where(gkdc_cfg_get0(sec, "root_path")));
+    return 0;
+  }
+  if (n == 0) {
+    kdc_log(k, GKDC_LOG_WARNING, "no groups configured");
+    return 1;
+  }
+  if ((k->groups = calloc(n, sizeof(*k->groups))) == NULL)
+    return 0;
+  k->group_count = n;
+
+  for (i = 0; i < n; i++) {
+    const gkdc_cfg *node = gkdc_cfg_elem0(list, i);
+    struct kdc_group *g = &k->groups[i];
+    uint8_t map[CFG_BUF];
+    size_t map_len = sizeof(map);
+    struct gkdc_store_group settings, *have = NULL;
+    struct gkdc_ap_fail fail = {0, -1, NULL};
+    size_t plen;
+
+    g->k = k;
+    if (!group_read(k, node, g, map, &map_len))
+      return 0;
+    for (j = 0; j < i; j++)
+      if (strcmp(k->groups[j].name, g->name) == 0)
+        return refuse(k, g->name, "%s: the name appears twice", "groups");
+    plen = strlen(k->root) + strlen(g->name) + 2;
+    if ((g->path = malloc(plen)) == NULL)
+      return 0;
+    snprintf(g->path, plen, "%s/%s", k->root, g->name);
+
+    memset(&settings, 0, sizeof(settings));
+    settings.size = sizeof(settings);
+    if (!k->ap->config_parse(k->ap_p.state, map, map_len, &settings, &fail))
+      return refuse(k, g->name, "the application profile rejects the configuration: %s",
+                    fail.detail != NULL ? fail.detail : "no reason given");
+    settings.name = g->name;
+    settings.max_stale_sets = g->max_stale_sets;
+
+    if (k->store->group_get(k->store_p.state, g->name, &have)) {
+      int same = check_existing(k, g, &settings, have);
+
+      k->store->record_free(k->store_p.state, have);
+      if (!same)
+        return 0;
+    } else if (!kdc_store_err_is(k, GKDC_STORE_E_NOT_FOUND)) {
+      return refuse(k, g->name, "cannot read it from the store: %s",
+                    k->store->last_error_detail(k->store_p.state));
+    } else if (!group_create(k, node, g, &settings)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+void kdc_config_free(struct kdc_state *k)
+{
+  size_t i;
+
+  for (i = 0; i < k->group_count; i++) {
+    struct kdc_group *g = &k->groups[i];
+
+    if (g->gm_parsed != NULL)
+      ((const struct gkdc_credfmt_ops *)g->credfmt.ops)->free(g->credfmt.state,
+                                                             g->gm_parsed);
+    gkdc_wipe(g->gm_priv, sizeof(g->gm_priv));
+    free(g->gm_cred);
+    free(g->name);
+    free(g->path);
+  }
+  free(k->groups);
+  k->groups = NULL;
+  k->group_count = 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * kdc-groupcomm: rekeying (RFC 9594 section 6) and member removal
+ * (section 5).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kdc_internal.h"
+
+int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason)
+{
+  uint64_t version = 0;
+  int64_t exp = g->lifetime > 0 ? kdc_now(k) + g->lifetime : 0;
+
+  if (!k->store->begin(k->store_p.state))
+    return 0;
+  if (!k->ap->group_rekey(k->ap_p.state, g->name, exp, &version)) {
+    kdc_log(k, GKDC_LOG_ERR, "group %s: rekey failed: %s", g->name,
+            k->store->last_error_detail(k->store_p.state));
+    kdc_rollback(k);
+    return 0;
+  }
+  if (!kdc_commit(k))
+    return 0;
+  kdc_log(k, GKDC_LOG_NOTICE, "group %s: rekeyed to version %llu (reason %d)", g->name,
+          (unsigned long long)version, reason);
+
+  /* Point-to-Point delivery to the observers of the group resource. */
+  if (GKDC_HAS_OP(k->host, notify))
+    k->host->notify(k->self, g->path);
+  return 1;
+}
+
+int kdc_member_remove(struct kdc_state *k, struct kdc_group *g,
+                      const char *node_name, int forced)
+{
+  struct gkdc_store_member *m = NULL;
+  struct gkdc_store_group *rec = NULL;
+  struct gkdc_ap_member am;
+  char path[KDC_PATH_MAX];
+  int ok = 0;
+
+  if (!k->store->begin(k->store_p.state))
+    return 0;
+  if (!k->store->group_get(k->store_p.state, g->name, &rec) ||
+      !k->store->member_get(k->store_p.state, g->name, node_name, &m))
+    goto out;
+
+  memset(&am, 0, sizeof(am));
+  am.size = sizeof(am);
+  am.rec = m;
+  if (!k->ap->member_leave(k->ap_p.state, rec, &am))
+    goto out;
+  if (m->has_sender_id &&
+      !k->store->stale_add(k->store_p.state, g->name, m->sender_id.ptr, m->sender_id.len))
+    goto out;
+  if (!k->store->member_delete(k->store_p.state, g->name, node_name))
+    goto out;
+  ok = kdc_commit(k);
+  if (ok)
+    kdc_log(k, GKDC_LOG_INFO, "group %s: node %s %s", g->name, node_name,
+            forced ? "evicted" : "left");
+
+out:
+  if (!ok) {
+    kdc_log(k, GKDC_LOG_ERR, "group %s: cannot remove node %s: %s", g->name, node_name,
+            k->store->last_error_detail(k->store_p.state));
+    kdc_rollback(k);
+  }
+  k->store->record_free(k->store_p.state, m);
+  k->store->record_free(k->store_p.state, rec);
+
+  /* Observers of the node resource learn that it is gone. */
+  if (ok && forced && GKDC_HAS_OP(k->host, notify)) {
+    snprintf(path, sizeof(path), "%s/nodes/%s", g->path, node_name);
+    k->host->notify(k->self, path);
+  }
+  return ok;
+}

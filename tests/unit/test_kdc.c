@@ -1,0 +1,1404 @@
+/*
+ * Tests of the kdc-groupcomm plugin: its handlers called directly with
+ * fake peers, over the real store-sqlite (temporary file), alg-boringssl,
+ * credfmt-ccs, pop-sign and appprofile-group-oscore plugins of the build
+ * tree. Covers every resource and method of RFC 9594 section 4 with the
+ * OSCORE profile's additions, their errors, an authorization matrix, the
+ * Token Transfer extension, Sender ID uniqueness at scale and exhaustion,
+ * and the checks of the group configuration at start.
+ *
+ * Without the appprofile plugin in the build tree the program prints
+ * "skipped" and exits 77.
+ */
+#include <config.h>
+
+#include "test_kdc_harness.h"
+
+/* Ed25519 key pair and CCS of the Group OSCORE plugtest Group Manager. */
+#define GM_KEY "d0a2ce11b2ba614b048903b72638ef4a3b0af56e1a60c6fb6706b0c1ad8a14fb"
+#define GM_CRED "a2026008a101a4010103272006215820" \
+  "c6ec665e817bd064340e7c24bb93a11e8ec0735ce48790f9c458f7fa340b8ca3"
+/* A P-256 CCS (ES256), for a credential that does not fit EdDSA groups. */
+#define P256_CRED "a2026008a101a5010203262001215820" \
+  "2236658ca675bb62d7b24623db0453a3b90533b7c3b221cc1c2c73c4e919d540225820" \
+  "770916bc4c97c3c46604f430b06170c7b3d6062633756628c31180fa3bb65a1b"
+
+#define GM "gm_cred = \"" GM_CRED "\"; gm_key = \"" GM_KEY "\";"
+
+#define REQ GKDC_OSC_ROLE_REQUESTER
+#define RSP GKDC_OSC_ROLE_RESPONDER
+#define MON GKDC_OSC_ROLE_MONITOR
+#define VER GKDC_OSC_ROLE_VERIFIER
+
+/* The extended-scope tag of the OSCORE profile (RFC 9277 TN(297)). */
+#define SCOPE_TAG 1668547115ULL
+
+static char config_text[4096];
+
+static void make_config(const char *groups)
+{
+  snprintf(config_text, sizeof(config_text),
+           "plugin_config = {\n"
+           "  store-sqlite = { path = \"%s/kdc.db\"; };\n"
+           "  kdc-groupcomm = { groups = ( %s ); };\n"
+           "};\n",
+           h_dir, groups);
+}
+
+static const char *std_groups =
+    "{ name = \"g1\"; " GM " },"
+    "{ name = \"g2\"; mode = \"group-only\"; active = false; " GM " },"
+    "{ name = \"tiny\"; max_sender_id_len = 1; rekey_on_leave = false; " GM " },"
+    "{ name = \"big\"; rekey_on_leave = false; " GM " }";
+
+/* ---- clients ---- */
+
+static unsigned client_seq;
+
+static size_t hex2bin(const char *hex, uint8_t *out, size_t cap)
+{
+  size_t n = 0;
+  unsigned v;
+
+  while (hex[0] != '\0' && hex[1] != '\0' && n < cap && sscanf(hex, "%2x", &v) == 1) {
+    out[n++] = (uint8_t)v;
+    hex += 2;
+  }
+  return n;
+}
+
+/* Writes the token's scope claim: bstr .cbor [* [name, roles]], tagged
+ * with the extended-scope tag when `tagged`. */
+static void scope_claim(struct h_client *cl, const char *const *names,
+                        const uint64_t *roles, size_t n, int tagged)
+{
+  struct gkdc_cbor_enc e;
+  size_t mark, i;
+
+  gkdc_cbor_enc_init(&e, cl->scope, sizeof(cl->scope));
+  if (tagged)
+    gkdc_cbor_enc_put_tag(&e, SCOPE_TAG);
+  mark = gkdc_cbor_enc_bstr_begin(&e);
+  gkdc_cbor_enc_put_array(&e, n);
+  for (i = 0; i < n; i++) {
+    gkdc_cbor_enc_put_array(&e, 2);
+    gkdc_cbor_enc_put_tstr_z(&e, names[i]);
+    gkdc_cbor_enc_put_uint(&e, roles[i]);
+  }
+  gkdc_cbor_enc_bstr_end(&e, mark);
+  CU_ASSERT_EQUAL_FATAL(gkdc_cbor_enc_finish(&e, &cl->scope_len), GKDC_CBOR_OK);
+}
+
+/* Runs the Token Transfer hook for the client's token and keeps N_S.
+ * `ask_sign_info` adds sign_info: null to the request map. Returns the
+ * number of pairs the KDC wrote; `entries` receives them. */
+static size_t token_transfer(struct h_client *cl, int ask_sign_info, uint8_t *entries,
+                             size_t *entries_len)
+{
+  uint8_t map[16];
+  size_t map_len = 0;
+  struct gkdc_kdc_token_transfer tt;
+  size_t count = 0;
+  int err = 0;
+  struct gkdc_cbor_dec d;
+  size_t i;
+
+  map[map_len++] = ask_sign_info ? 0xa1 : 0xa0;
+  if (ask_sign_info) {
+    map[map_len++] = 0x18;
+    map[map_len++] = GKDC_OAUTH_SIGN_INFO;
+    map[map_len++] = 0xf6;
+  }
+  memset(&tt, 0, sizeof(tt));
+  tt.size = sizeof(tt);
+  tt.authz = &cl->authz;
+  tt.request_map = map;
+  tt.request_map_len = map_len;
+  CU_ASSERT_FATAL(h_kdc_ops()->token_transfer(h_kdc.state, &tt, entries, entries_len,
+                                              &count, &err) == 1);
+
+  /* Read N_S from the pairs. */
+  cl->n_s_len = 0;
+  gkdc_cbor_dec_init_seq(&d, entries, *entries_len, NULL);
+  for (i = 0; i < count; i++) {
+    uint64_t key = 0;
+    struct gkdc_bytes b;
+
+    CU_ASSERT_FATAL(gkdc_cbor_dec_get_uint(&d, &key));
+    if (key == GKDC_OAUTH_KDCCHALLENGE) {
+      CU_ASSERT_FATAL(gkdc_cbor_dec_get_bstr(&d, &b));
+      memcpy(cl->n_s, b.ptr, b.len);
+      cl->n_s_len = b.len;
+    } else {
+      gkdc_cbor_dec_skip(&d);
+    }
+  }
+  return count;
+}
+
+/* Makes a client with a fresh token granting `roles[i]` in `names[i]`,
+ * stores the token and runs the Token Transfer. */
+static void client_new_scope(struct h_client *cl, const char *const *names,
+                             const uint64_t *roles, size_t n, int tagged)
+{
+  struct gkdc_store_token t;
+  uint8_t entries[512];
+  size_t entries_len = sizeof(entries);
+  size_t priv_len = 32, pub_len = 32;
+  static const uint8_t ccs_head[] = {0xa2, 0x02, 0x60, 0x08, 0xa1, 0x01, 0xa4, 0x01, 0x01,
+                                     0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20};
+
+  memset(cl, 0, sizeof(*cl));
+  client_seq++;
+  snprintf((char *)cl->token_id, sizeof(cl->token_id), "tok-%08u", client_seq);
+  cl->token_id_len = strlen((char *)cl->token_id);
+  scope_claim(cl, names, roles, n, tagged);
+
+  cl->authz.size = sizeof(cl->authz);
+  cl->authz.ace_profile = "coap_oscore";
+  cl->authz.token_id.ptr = cl->token_id;
+  cl->authz.token_id.len = cl->token_id_len;
+  cl->authz.scope.ptr = cl->scope;
+  cl->authz.scope.len = cl->scope_len;
+  cl->authz.expires_at = h_now_value + 3600;
+  cl->peer.size = sizeof(cl->peer);
+  cl->peer.transport = GKDC_TRANSPORT_LOCAL;
+  cl->peer.address = "test";
+  cl->peer.authz = &cl->authz;
+
+  CU_ASSERT_FATAL(gkdc_crypto_keygen(&h_crypto, GKDC_COSE_CRV_ED25519, cl->priv, &priv_len,
+                                     cl->pub, &pub_len));
+  memcpy(cl->cred, ccs_head, sizeof(ccs_head));
+  memcpy(cl->cred + sizeof(ccs_head), cl->pub, 32);
+  cl->cred_len = sizeof(ccs_head) + 32;
+
+  memset(&t, 0, sizeof(t));
+  t.size = sizeof(t);
+  t.token_id = cl->authz.token_id;
+  t.ace_profile = "coap_oscore";
+  t.scope = cl->authz.scope;
+  t.raw = cl->authz.token_id;
+  t.exp = cl->authz.expires_at;
+  t.received = h_now_value;
+  CU_ASSERT_FATAL(h_store_ops()->token_put(h_store.state, &t));
+  token_transfer(cl, 0, entries, &entries_len);
+}
+
+static void client_new(struct h_client *cl, const char *group, uint64_t roles)
+{
+  client_new_scope(cl, &group, &roles, 1, 0);
+}
+
+/* ---- joining ---- */
+
+enum join_mode {
+  J_NORMAL = 0,   /* credential and PoP */
+  J_EMPTY_CRED,   /* client_cred h'', no PoP (re-join) */
+  J_NO_POP,       /* credential, no PoP */
+  J_EMPTY_POP,    /* credential, PoP h'' */
+  J_BAD_POP,      /* credential, PoP of other bytes */
+  J_NO_CRED,      /* neither credential nor PoP */
+  J_OTHER_CRED,   /* another key's credential, no PoP */
+  J_P256_CRED,    /* a P-256 credential with a PoP by our key */
+};
+
+/* get_creds variants. */
+#define GC_NONE 0
+#define GC_NULL 1
+#define GC_ROLES 2
+
+static uint8_t join_buf[512];
+static size_t join_len;
+
+static void join_payload(struct h_client *cl, const char *group, uint64_t roles,
+                         int mode, int get_creds)
+{
+  struct gkdc_cbor_enc e, se;
+  uint8_t scope[64];
+  size_t scope_len = 0;
+  uint8_t n_c[8] = {1, 2, 3, 4, 5, 6, 7, (uint8_t)client_seq};
+  uint8_t input[256];
+  size_t input_len = sizeof(input);
+  uint8_t sig[64];
+  size_t sig_len = sizeof(sig);
+  size_t mark, pairs = 2;
+  struct gkdc_bytes sb, nsb, ncb;
+
+  gkdc_cbor_enc_init(&se, scope, sizeof(scope));
+  gkdc_cbor_enc_put_array(&se, 2);
+  gkdc_cbor_enc_put_tstr_z(&se, group);
+  gkdc_cbor_enc_put_uint(&se, roles);
+  gkdc_cbor_enc_finish(&se, &scope_len);
+
+  sb.ptr = scope;
+  sb.len = scope_len;
+  nsb.ptr = cl->n_s;
+  nsb.len = cl->n_s_len;
+  ncb.ptr = n_c;
+  ncb.len = sizeof(n_c);
+  CU_ASSERT_FATAL(gkdc_pop_input_client(sb, nsb, ncb, input, &input_len));
+  CU_ASSERT_FATAL(gkdc_crypto_sign(&h_crypto, GKDC_COSE_ALG_EDDSA, cl->priv, 32, input,
+                                   input_len, sig, &sig_len));
+
+  gkdc_cbor_enc_init(&e, join_buf, sizeof(join_buf));
+  mark = gkdc_cbor_enc_map_begin(&e);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_SCOPE);
+  gkdc_cbor_enc_put_bstr(&e, scope, scope_len);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CNONCE);
+  gkdc_cbor_enc_put_bstr(&e, n_c, sizeof(n_c));
+  if (get_creds == GC_NULL) {
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_GET_CREDS);
+    gkdc_cbor_enc_put_null(&e);
+    pairs++;
+  } else if (get_creds == GC_ROLES) {
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_GET_CREDS);
+    gkdc_cbor_enc_put_array(&e, 3);
+    gkdc_cbor_enc_put_bool(&e, 1);
+    gkdc_cbor_enc_put_array(&e, 2);
+    gkdc_cbor_enc_put_uint(&e, REQ);
+    gkdc_cbor_enc_put_uint(&e, RSP);
+    gkdc_cbor_enc_put_array(&e, 0);
+    pairs++;
+  }
+  /* An unknown parameter, which the KDC ignores. */
+  gkdc_cbor_enc_put_uint(&e, 200);
+  gkdc_cbor_enc_put_tstr_z(&e, "ignored");
+  pairs++;
+  switch (mode) {
+  case J_NORMAL:
+  case J_EMPTY_POP:
+  case J_BAD_POP:
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+    gkdc_cbor_enc_put_bstr(&e, cl->cred, cl->cred_len);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED_VERIFY);
+    if (mode == J_BAD_POP)
+      sig[0] ^= 1;
+    gkdc_cbor_enc_put_bstr(&e, sig, mode == J_EMPTY_POP ? 0 : sig_len);
+    pairs += 2;
+    break;
+  case J_EMPTY_CRED:
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+    gkdc_cbor_enc_put_bstr(&e, NULL, 0);
+    pairs++;
+    break;
+  case J_NO_POP:
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+    gkdc_cbor_enc_put_bstr(&e, cl->cred, cl->cred_len);
+    pairs++;
+    break;
+  case J_OTHER_CRED: {
+    uint8_t other[64];
+    size_t n = hex2bin(GM_CRED, other, sizeof(other));
+
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+    gkdc_cbor_enc_put_bstr(&e, other, n);
+    pairs++;
+    break;
+  }
+  case J_P256_CRED: {
+    uint8_t other[128];
+    size_t n = hex2bin(P256_CRED, other, sizeof(other));
+
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+    gkdc_cbor_enc_put_bstr(&e, other, n);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED_VERIFY);
+    gkdc_cbor_enc_put_bstr(&e, sig, sig_len);
+    pairs += 2;
+    break;
+  }
+  default:
+    break;
+  }
+  gkdc_cbor_enc_map_end(&e, mark, pairs);
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &join_len) == GKDC_CBOR_OK);
+}
+
+static char path_buf[256];
+
+static const char *gpath(const char *group, const char *rest)
+{
+  snprintf(path_buf, sizeof(path_buf), "ace-group/%s%s%s", group, rest[0] ? "/" : "", rest);
+  return path_buf;
+}
+
+static void join(struct h_client *cl, const char *group, uint64_t roles, int mode,
+                 int get_creds, struct gkdc_response *r)
+{
+  join_payload(cl, group, roles, mode, get_creds);
+  h_call(cl, GKDC_POST, gpath(group, ""), GKDC_CF_ACE_GROUPCOMM_CBOR, join_buf, join_len,
+         r);
+}
+
+/* The group_SenderId (7) inside `key` of a response. */
+static int key_sid(const struct gkdc_response *r, struct gkdc_bytes *sid)
+{
+  struct gkdc_cbor_dec d, v, w;
+
+  return h_find(r, &d, GKDC_GC_KEY, &v) && gkdc_cbor_dec_enter_map(&v, NULL) &&
+         gkdc_cbor_dec_map_find_int(&v, GKDC_OSC_KEY_GROUP_SENDERID, &w) &&
+         gkdc_cbor_dec_get_bstr(&w, sid);
+}
+
+/* The node name from a Join Response's Location-Path. */
+static const char *node_of(const struct gkdc_response *r)
+{
+  return r->location_count == 4 ? r->location[3] : "";
+}
+
+static char node_buf[8][64];
+
+static void joined(struct h_client *cl, const char *group, uint64_t roles, int slot)
+{
+  struct gkdc_response r;
+
+  join(cl, group, roles, roles == MON ? J_NO_CRED : J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  snprintf(node_buf[slot], sizeof(node_buf[slot]), "%s", node_of(&r));
+  gkdc_response_clear(&r);
+}
+
+/* ---- suites ---- */
+
+static int suite_init(void)
+{
+  if (!h_setup())
+    return -1;
+  make_config(std_groups);
+  if (!h_start(config_text)) {
+    fprintf(stderr, "the KDC did not start: %s\n", h_last_error);
+    return -1;
+  }
+  return 0;
+}
+
+static int suite_clean(void)
+{
+  h_stop();
+  h_teardown();
+  return 0;
+}
+
+static void test_routes(void)
+{
+  size_t i;
+  int root = 0, g1 = 0;
+
+  for (i = 0; i < H_MAX_ROUTES; i++) {
+    if (!h_routes[i].used)
+      continue;
+    if (strcmp(h_routes[i].path, "ace-group") == 0)
+      root = 1;
+    if (strcmp(h_routes[i].path, "ace-group/g1") == 0 &&
+        (h_routes[i].flags & GKDC_ROUTE_PREFIX) && (h_routes[i].flags & GKDC_ROUTE_OBSERVABLE))
+      g1 = 1;
+  }
+  CU_ASSERT(root);
+  CU_ASSERT(g1);
+}
+
+static void test_token_transfer(void)
+{
+  struct h_client a, m;
+  uint8_t entries[512];
+  size_t len = sizeof(entries);
+  struct gkdc_cbor_dec d;
+  uint64_t key;
+  struct gkdc_store_token *t = NULL;
+
+  client_new(&a, "g1", REQ);
+  CU_ASSERT_EQUAL(a.n_s_len, 8);
+  CU_ASSERT_FATAL(h_store_ops()->token_get(h_store.state, a.token_id, a.token_id_len, &t));
+  CU_ASSERT_EQUAL(t->kdcchallenge.len, 8);
+  CU_ASSERT(t->kdcchallenge.len == 8 && memcmp(t->kdcchallenge.ptr, a.n_s, 8) == 0);
+  h_store_ops()->record_free(h_store.state, t);
+
+  /* sign_info on request: ["g1", -8, [1], [1, 6], 14]. */
+  CU_ASSERT(token_transfer(&a, 1, entries, &len) >= 2);
+  gkdc_cbor_dec_init_seq(&d, entries, len, NULL);
+  CU_ASSERT(gkdc_cbor_dec_get_uint(&d, &key) && key == GKDC_OAUTH_SIGN_INFO);
+  {
+    static const uint8_t want[] = {0x81, 0x85, 0x62, 'g', '1', 0x27, 0x81, 0x01,
+                                   0x82, 0x01, 0x06, 0x0e};
+    struct gkdc_bytes raw;
+
+    CU_ASSERT(gkdc_cbor_dec_get_raw(&d, &raw));
+    CU_ASSERT(raw.len == sizeof(want) && memcmp(raw.ptr, want, sizeof(want)) == 0);
+  }
+  CU_ASSERT(gkdc_cbor_dec_get_uint(&d, &key) && key == GKDC_OAUTH_KDCCHALLENGE);
+
+  /* A monitor-only token gets no kdcchallenge. */
+  client_new(&m, "g1", MON);
+  CU_ASSERT_EQUAL(m.n_s_len, 0);
+}
+
+static void test_join_success(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  struct gkdc_bytes sid, kdc_cred, nonce, sig;
+  uint64_t v;
+  uint8_t input[64];
+  size_t input_len = sizeof(input);
+  uint8_t gm_pub[32];
+  struct gkdc_bytes ncb = {(const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07", 8};
+  uint8_t n_c[8];
+
+  client_new(&a, "g1", REQ | RSP);
+  join(&a, "g1", REQ | RSP, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT_EQUAL(r.content_format, GKDC_CF_ACE_GROUPCOMM_CBOR);
+  CU_ASSERT_EQUAL(r.location_count, 4);
+  CU_ASSERT_STRING_EQUAL(r.location[0], "ace-group");
+  CU_ASSERT_STRING_EQUAL(r.location[1], "g1");
+  CU_ASSERT_STRING_EQUAL(r.location[2], "nodes");
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_GKTY, &v) && v == GKDC_OSC_GKTY);
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_NUM, &v) && v == 0);
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_ACE_GROUPCOMM_PROFILE, &v) && v == 1);
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_EXP, &v) && v > (uint64_t)h_now_value);
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_EXI, &v) && v > 0);
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_REKEYING_SCHEME, &v) && v == 0);
+  CU_ASSERT(key_sid(&r, &sid) && sid.len >= 1);
+  {
+    struct gkdc_cbor_dec d, w;
+
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_GROUP_POLICIES, &w));
+    CU_ASSERT(!h_find(&r, &d, GKDC_GC_CREDS, &w));
+  }
+
+  /* kdc_cred_verify is the GM's signature over N_C | N_KDC. */
+  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_CRED, &kdc_cred));
+  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_NONCE, &nonce));
+  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_CRED_VERIFY, &sig));
+  CU_ASSERT_EQUAL(kdc_cred.len, 48);
+  memcpy(n_c, ncb.ptr, 7);
+  n_c[7] = (uint8_t)client_seq;
+  ncb.ptr = n_c;
+  CU_ASSERT_FATAL(gkdc_pop_input_kdc(ncb, nonce, input, &input_len));
+  hex2bin(GM_CRED + 32, gm_pub, 32);
+  CU_ASSERT(gkdc_crypto_verify(&h_crypto, GKDC_COSE_ALG_EDDSA, gm_pub, 32, input, input_len,
+                               sig.ptr, sig.len));
+
+  /* The member is stored with its credential, bound to the token. */
+  {
+    struct gkdc_store_member *m = NULL;
+
+    CU_ASSERT_FATAL(h_store_ops()->member_get_by_token(h_store.state, "g1", a.token_id,
+                                                       a.token_id_len, &m));
+    CU_ASSERT_STRING_EQUAL(m->node_name, node_of(&r));
+    CU_ASSERT(m->cred.len == a.cred_len && memcmp(m->cred.ptr, a.cred, a.cred_len) == 0);
+    CU_ASSERT(m->sender_id.len == sid.len && memcmp(m->sender_id.ptr, sid.ptr, sid.len) == 0);
+    h_store_ops()->record_free(h_store.state, m);
+  }
+  gkdc_response_clear(&r);
+}
+
+static void expect(struct gkdc_response *r, uint8_t code, int error_id)
+{
+  CU_ASSERT_EQUAL(r->code, code);
+  if (r->code != code)
+    fprintf(stderr, "\n  got %d.%02d, expected %d.%02d\n", GKDC_CODE_CLASS(r->code),
+            GKDC_CODE_DETAIL(r->code), GKDC_CODE_CLASS(code), GKDC_CODE_DETAIL(code));
+  if (error_id != -2)
+    CU_ASSERT_EQUAL(h_error_id(r), error_id);
+  gkdc_response_clear(r);
+}
+
+static void test_join_errors(void)
+{
+  struct h_client a, b, other, mon;
+  struct gkdc_response r;
+  static const uint8_t junk[] = {0xa1, 0x03, 0x01}; /* scope as an integer */
+  static const uint8_t broken[] = {0xa1, 0x03};
+
+  client_new(&a, "g1", REQ);
+
+  /* No token, an expired token. */
+  join_payload(&a, "g1", REQ, J_NORMAL, GC_NONE);
+  h_call(NULL, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, join_buf, join_len, &r);
+  expect(&r, GKDC_CODE(4, 1), -1);
+  a.authz.expires_at = h_now_value - 1;
+  join(&a, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 1), -1);
+  a.authz.expires_at = h_now_value + 3600;
+
+  /* Content-Format, malformed CBOR, wrong types. */
+  h_call(&a, GKDC_POST, "ace-group/g1", GKDC_CF_CBOR, join_buf, join_len, &r);
+  expect(&r, GKDC_CODE(4, 15), -1);
+  h_call(&a, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, broken, sizeof(broken),
+         &r);
+  expect(&r, GKDC_CODE(4, 0), -1);
+  h_call(&a, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, junk, sizeof(junk), &r);
+  expect(&r, GKDC_CODE(4, 0), -1);
+
+  /* Unknown group, group or role not in scope. */
+  join(&a, "nope", REQ, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 4), -1);
+  client_new(&other, "g2", REQ);
+  join(&other, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 3), -1);
+  join(&a, "g1", RSP, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 3), -1);
+  /* Requester+Monitor is not a role set a node may join with. */
+  {
+    struct h_client rm;
+
+    client_new(&rm, "g1", REQ | MON);
+    join(&rm, "g1", REQ | MON, J_NORMAL, GC_NONE, &r);
+    expect(&r, GKDC_CODE(4, 0), -2);
+  }
+
+  /* Inactive group. */
+  join(&other, "g2", REQ, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
+
+  /* PoP: invalid, empty; a credential that does not fit EdDSA. */
+  join(&a, "g1", REQ, J_BAD_POP, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP);
+  join(&a, "g1", REQ, J_EMPTY_POP, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP);
+  join(&a, "g1", REQ, J_P256_CRED, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_CRED_INCOMPATIBLE);
+  /* A newcomer without PoP. */
+  join(&a, "g1", REQ, J_NO_POP, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 0), -2);
+  /* A get_creds that is not [true, roles, []]. */
+  {
+    static const uint8_t gc_false[] = {0x83, 0xf4, 0x81, 0x02, 0x80};
+    struct gkdc_cbor_enc e;
+    size_t mark;
+
+    join_payload(&a, "g1", REQ, J_NORMAL, GC_NONE);
+    /* Re-encode with a bad get_creds added. */
+    {
+      uint8_t buf[600];
+      size_t len;
+
+      gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+      mark = gkdc_cbor_enc_map_begin(&e);
+      gkdc_cbor_enc_put_raw(&e, join_buf + 1, join_len - 1);
+      gkdc_cbor_enc_put_uint(&e, GKDC_GC_GET_CREDS);
+      gkdc_cbor_enc_put_raw(&e, gc_false, sizeof(gc_false));
+      gkdc_cbor_enc_map_end(&e, mark, (size_t)(join_buf[0] & 0x1f) + 1);
+      CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &len) == GKDC_CBOR_OK);
+      h_call(&a, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+      expect(&r, GKDC_CODE(4, 0), -1);
+    }
+  }
+
+  /* N_S gone: 4.00 in CF 261 with a fresh kdcchallenge; the retry works. */
+  client_new(&b, "g1", REQ);
+  CU_ASSERT(h_store_ops()->token_set_kdcchallenge(h_store.state, b.token_id, b.token_id_len,
+                                                  NULL, 0));
+  join(&b, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(4, 0));
+  CU_ASSERT_EQUAL(r.content_format, GKDC_CF_ACE_GROUPCOMM_CBOR);
+  {
+    struct gkdc_bytes ns;
+    struct gkdc_cbor_dec d, w;
+
+    CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDCCHALLENGE, &ns));
+    CU_ASSERT_EQUAL(ns.len, 8);
+    memcpy(b.n_s, ns.ptr, ns.len);
+    b.n_s_len = ns.len;
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_SIGN_INFO, &w));
+  }
+  gkdc_response_clear(&r);
+  join(&b, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(2, 1), -2);
+
+  /* An empty Join Request elicits the same 4.00. */
+  h_call(&b, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(4, 0));
+  CU_ASSERT_EQUAL(r.content_format, GKDC_CF_ACE_GROUPCOMM_CBOR);
+  gkdc_response_clear(&r);
+
+  /* A monitor joins without credential and gets no Sender ID. */
+  client_new(&mon, "g1", MON);
+  join(&mon, "g1", MON, J_NO_CRED, GC_NONE, &r);
+  {
+    struct gkdc_bytes sid;
+
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+    CU_ASSERT(!key_sid(&r, &sid));
+  }
+  gkdc_response_clear(&r);
+}
+
+static void test_rejoin(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  struct gkdc_bytes sid;
+  uint8_t first[8];
+  size_t first_len;
+  char node[64];
+
+  client_new(&a, "g1", REQ | RSP);
+  join(&a, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT_FATAL(key_sid(&r, &sid));
+  memcpy(first, sid.ptr, sid.len);
+  first_len = sid.len;
+  snprintf(node, sizeof(node), "%s", node_of(&r));
+  gkdc_response_clear(&r);
+
+  /* h'' and no PoP: the stored credential; 2.04, same node, new Sender ID. */
+  join(&a, "g1", REQ | RSP, J_EMPTY_CRED, GC_NULL, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 4));
+  CU_ASSERT_STRING_EQUAL(node_of(&r), node);
+  CU_ASSERT_FATAL(key_sid(&r, &sid));
+  CU_ASSERT(!(sid.len == first_len && memcmp(sid.ptr, first, first_len) == 0));
+  {
+    /* get_creds null: only relevant credentials, never the joiner's own. */
+    struct gkdc_cbor_dec d, w;
+    size_t n = 99;
+
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_CREDS, &w) && gkdc_cbor_dec_enter_array(&w, &n));
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_PEER_ROLES, &w));
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_PEER_IDENTIFIERS, &w));
+  }
+  gkdc_response_clear(&r);
+
+  /* The old Sender ID is in the current stale set. */
+  {
+    struct gkdc_store_group *g = NULL;
+    int used = 0;
+
+    CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
+    CU_ASSERT(h_store_ops()->sid_is_used(h_store.state, "g1", first, first_len, &used) &&
+              used);
+    h_store_ops()->record_free(h_store.state, g);
+  }
+
+  /* The same credential again without PoP is fine; another one is not. */
+  join(&a, "g1", REQ, J_NO_POP, GC_NONE, &r);
+  expect(&r, GKDC_CODE(2, 4), -2);
+  join(&a, "g1", REQ, J_OTHER_CRED, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 0), -2);
+  join(&a, "g1", REQ, J_EMPTY_POP, GC_NONE, &r);
+  expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP);
+}
+
+/* A helper for requests with a CBOR body. */
+static void call(struct h_client *cl, uint32_t method, const char *path, int32_t cf,
+                 const uint8_t *p, size_t n, struct gkdc_response *r)
+{
+  h_call(cl, method, path, cf, p, n, r);
+}
+
+static void test_resources(void)
+{
+  struct h_client a, b, mon, nm, ver;
+  struct gkdc_response r;
+  uint64_t v;
+  char pa[128], pb[128];
+
+  client_new(&a, "g1", REQ | RSP);
+  joined(&a, "g1", REQ | RSP, 0);
+  client_new(&b, "g1", RSP);
+  joined(&b, "g1", RSP, 1);
+  client_new(&mon, "g1", MON);
+  joined(&mon, "g1", MON, 2);
+  client_new(&nm, "g1", REQ);
+  client_new(&ver, "g1", VER);
+  snprintf(pa, sizeof(pa), "ace-group/g1/nodes/%s", node_buf[0]);
+  snprintf(pb, sizeof(pb), "ace-group/g1/nodes/%s", node_buf[1]);
+
+  /* GET group: members only. */
+  call(&a, GKDC_GET, "ace-group/g1", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  {
+    struct gkdc_bytes sid;
+
+    CU_ASSERT(!key_sid(&r, &sid));
+  }
+  gkdc_response_clear(&r);
+  call(&nm, GKDC_GET, "ace-group/g1", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+  call(&a, GKDC_PUT, "ace-group/g1", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 5), -1);
+  call(&a, GKDC_GET, "ace-group/g1/unknown", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 4), -1);
+
+  /* /num and /active: bare CBOR, CF 60. */
+  call(&a, GKDC_GET, "ace-group/g1/num", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  CU_ASSERT_EQUAL(r.content_format, GKDC_CF_CBOR);
+  CU_ASSERT(r.payload_len == 1 && r.payload[0] == 0x00);
+  gkdc_response_clear(&r);
+  call(&a, GKDC_GET, "ace-group/g1/active", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT(r.code == GKDC_CODE(2, 5) && r.content_format == GKDC_CF_CBOR &&
+            r.payload_len == 1 && r.payload[0] == 0xf5);
+  gkdc_response_clear(&r);
+  call(&nm, GKDC_GET, "ace-group/g1/num", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+
+  /* /policies. */
+  call(&a, GKDC_GET, "ace-group/g1/policies", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  {
+    struct gkdc_cbor_dec d, w, x;
+    uint64_t kci = 0;
+
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_GROUP_POLICIES, &w) && gkdc_cbor_dec_enter_map(&w, NULL) &&
+              gkdc_cbor_dec_map_find_int(&w, 1, &x) && gkdc_cbor_dec_get_uint(&x, &kci) &&
+              kci == 3600);
+  }
+  gkdc_response_clear(&r);
+
+  /* /creds GET and FETCH. */
+  call(&a, GKDC_GET, "ace-group/g1/creds", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_NUM, &v));
+  gkdc_response_clear(&r);
+  {
+    /* Responders only: B (and A), never the monitor. */
+    static const uint8_t f_rsp[] = {0xa1, 0x04, 0x83, 0xf5, 0x81, 0x04, 0x80};
+    static const uint8_t f_empty[] = {0xa1, 0x04, 0x83, 0xf5, 0x80, 0x80};
+    static const uint8_t f_type[] = {0xa1, 0x04, 0x83, 0x01, 0x81, 0x04, 0x80};
+    struct gkdc_cbor_dec d, w;
+    size_t n = 0;
+
+    call(&a, GKDC_FETCH, "ace-group/g1/creds", GKDC_CF_ACE_GROUPCOMM_CBOR, f_rsp,
+         sizeof(f_rsp), &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_PEER_ROLES, &w) && gkdc_cbor_dec_enter_array(&w, &n));
+    while (n-- > 0) {
+      uint64_t role = 0;
+
+      CU_ASSERT(gkdc_cbor_dec_get_uint(&w, &role) && (role & RSP));
+    }
+    gkdc_response_clear(&r);
+    call(&a, GKDC_FETCH, "ace-group/g1/creds", GKDC_CF_ACE_GROUPCOMM_CBOR, f_empty,
+         sizeof(f_empty), &r);
+    expect(&r, GKDC_CODE(4, 0), -1);
+    call(&a, GKDC_FETCH, "ace-group/g1/creds", GKDC_CF_ACE_GROUPCOMM_CBOR, f_type,
+         sizeof(f_type), &r);
+    expect(&r, GKDC_CODE(4, 0), -1);
+    call(&a, GKDC_FETCH, "ace-group/g1/creds", GKDC_CF_CBOR, f_rsp, sizeof(f_rsp), &r);
+    expect(&r, GKDC_CODE(4, 15), -1);
+  }
+
+  /* /kdc-cred GET for members, FETCH for verifiers. */
+  call(&a, GKDC_GET, "ace-group/g1/kdc-cred", GKDC_CF_NONE, NULL, 0, &r);
+  {
+    struct gkdc_bytes x;
+
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(h_get_bstr(&r, GKDC_GC_KDC_CRED, &x) && h_get_bstr(&r, GKDC_GC_KDC_NONCE, &x) &&
+              h_get_bstr(&r, GKDC_GC_KDC_CRED_VERIFY, &x) && x.len == 64);
+  }
+  gkdc_response_clear(&r);
+  {
+    static const uint8_t cn[] = {0xa1, 0x06, 0x48, 1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t cn_bad[] = {0xa1, 0x06, 0x01};
+
+    call(&ver, GKDC_FETCH, "ace-group/g1/kdc-cred", GKDC_CF_ACE_GROUPCOMM_CBOR, cn,
+         sizeof(cn), &r);
+    expect(&r, GKDC_CODE(2, 5), -1);
+    call(&ver, GKDC_FETCH, "ace-group/g1/kdc-cred", GKDC_CF_ACE_GROUPCOMM_CBOR, cn_bad,
+         sizeof(cn_bad), &r);
+    expect(&r, GKDC_CODE(4, 0), -1);
+    call(&a, GKDC_FETCH, "ace-group/g1/kdc-cred", GKDC_CF_ACE_GROUPCOMM_CBOR, cn,
+         sizeof(cn), &r);
+    expect(&r, GKDC_CODE(4, 3), GKDC_OSC_ERR_ONLY_VERIFIERS);
+  }
+
+  /* Node resources: own only. */
+  call(&a, GKDC_GET, pa, GKDC_CF_NONE, NULL, 0, &r);
+  {
+    struct gkdc_bytes sid;
+
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(key_sid(&r, &sid));
+  }
+  gkdc_response_clear(&r);
+  call(&a, GKDC_GET, pb, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), -2);
+  call(&nm, GKDC_GET, pa, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+
+  /* Key renewal: 2.04, CF 261, {21: new Sender ID}. */
+  call(&a, GKDC_POST, pa, GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 4));
+  CU_ASSERT_EQUAL(r.content_format, GKDC_CF_ACE_GROUPCOMM_CBOR);
+  {
+    struct gkdc_bytes sid;
+
+    CU_ASSERT(h_get_bstr(&r, GKDC_OSC_GROUP_SENDERID, &sid) && sid.len >= 1);
+  }
+  gkdc_response_clear(&r);
+  {
+    char pm[128];
+
+    snprintf(pm, sizeof(pm), "ace-group/g1/nodes/%s", node_buf[2]);
+    call(&mon, GKDC_POST, pm, GKDC_CF_NONE, NULL, 0, &r);
+    expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_ROLES_INCONSISTENT);
+  }
+
+  /* Credential upload with PoP over the latest join scope, N_S, new N_C. */
+  {
+    uint8_t scope[16];
+    struct gkdc_cbor_enc e;
+    size_t scope_len, input_len, sig_len = 64, len;
+    uint8_t input[128], sig[64], buf[256];
+    uint8_t n_c[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    struct gkdc_bytes sb, nsb, ncb;
+    size_t priv_len = 32, pub_len = 32;
+    static const uint8_t ccs_head[] = {0xa2, 0x02, 0x60, 0x08, 0xa1, 0x01, 0xa4, 0x01, 0x01,
+                                       0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20};
+
+    CU_ASSERT_FATAL(gkdc_crypto_keygen(&h_crypto, GKDC_COSE_CRV_ED25519, a.priv, &priv_len,
+                                       a.pub, &pub_len));
+    memcpy(a.cred, ccs_head, sizeof(ccs_head));
+    memcpy(a.cred + sizeof(ccs_head), a.pub, 32);
+    gkdc_cbor_enc_init(&e, scope, sizeof(scope));
+    gkdc_cbor_enc_put_array(&e, 2);
+    gkdc_cbor_enc_put_tstr_z(&e, "g1");
+    gkdc_cbor_enc_put_uint(&e, REQ | RSP);
+    gkdc_cbor_enc_finish(&e, &scope_len);
+    sb.ptr = scope;
+    sb.len = scope_len;
+    nsb.ptr = a.n_s;
+    nsb.len = a.n_s_len;
+    ncb.ptr = n_c;
+    ncb.len = 8;
+    input_len = sizeof(input);
+    CU_ASSERT_FATAL(gkdc_pop_input_client(sb, nsb, ncb, input, &input_len));
+    CU_ASSERT_FATAL(gkdc_crypto_sign(&h_crypto, GKDC_COSE_ALG_EDDSA, a.priv, 32, input,
+                                     input_len, sig, &sig_len));
+    gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+    gkdc_cbor_enc_put_map(&e, 3);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+    gkdc_cbor_enc_put_bstr(&e, a.cred, a.cred_len);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CNONCE);
+    gkdc_cbor_enc_put_bstr(&e, n_c, 8);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED_VERIFY);
+    gkdc_cbor_enc_put_bstr(&e, sig, sig_len);
+    gkdc_cbor_enc_finish(&e, &len);
+    snprintf(path_buf, sizeof(path_buf), "%s/cred", pa);
+    call(&a, GKDC_POST, path_buf, GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    expect(&r, GKDC_CODE(2, 4), -1);
+    buf[len - 1] ^= 1;
+    call(&a, GKDC_POST, path_buf, GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP);
+    call(&a, GKDC_POST, path_buf, GKDC_CF_CBOR, buf, len, &r);
+    expect(&r, GKDC_CODE(4, 15), -1);
+    snprintf(path_buf, sizeof(path_buf), "%s/cred", pb);
+    call(&a, GKDC_POST, path_buf, GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    expect(&r, GKDC_CODE(4, 3), -2);
+  }
+
+  /* Root FETCH: the current Gid of g1 maps to its name; unknown ones not. */
+  {
+    struct gkdc_store_group *g = NULL;
+    uint8_t buf[64];
+    struct gkdc_cbor_enc e;
+    size_t len;
+    struct gkdc_cbor_dec d, w;
+    struct gkdc_bytes name;
+
+    CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
+    gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+    gkdc_cbor_enc_put_map(&e, 1);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_GID);
+    gkdc_cbor_enc_put_array(&e, 2);
+    gkdc_cbor_enc_put_bstr(&e, g->gid.ptr, g->gid.len);
+    gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\xde\xad\xbe\xef\x00", 5);
+    gkdc_cbor_enc_finish(&e, &len);
+    h_store_ops()->record_free(h_store.state, g);
+    call(&ver, GKDC_FETCH, "ace-group", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_GNAME, &w) && gkdc_cbor_dec_enter_array(&w, NULL) &&
+              gkdc_cbor_dec_get_tstr(&w, &name) && name.len == 2 &&
+              memcmp(name.ptr, "g1", 2) == 0 && gkdc_cbor_dec_at_end(&w));
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_GURI, &w));
+    gkdc_response_clear(&r);
+    call(&ver, GKDC_FETCH, "ace-group", GKDC_CF_ACE_GROUPCOMM_CBOR, NULL, 0, &r);
+    expect(&r, GKDC_CODE(4, 0), -1);
+    call(NULL, GKDC_FETCH, "ace-group", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    expect(&r, GKDC_CODE(4, 1), -1);
+    call(&ver, GKDC_GET, "ace-group", GKDC_CF_NONE, NULL, 0, &r);
+    expect(&r, GKDC_CODE(4, 5), -1);
+  }
+
+  /* Leave: 2.02, then the node resource is gone for it. */
+  call(&b, GKDC_DELETE, pb, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(2, 2), -1);
+  call(&b, GKDC_GET, pb, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+  /* The leave rekeyed g1 (forward security). */
+  call(&a, GKDC_GET, "ace-group/g1/num", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT(r.payload_len == 1 && r.payload[0] >= 0x01);
+  gkdc_response_clear(&r);
+}
+
+static void test_inactive_group(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  int err = 0;
+  char pa[128];
+
+  client_new(&a, "g2", REQ | RSP);
+  CU_ASSERT_FATAL(h_kdc_ops()->group_set_status(h_kdc.state, "g2", GKDC_GROUP_ACTIVE, &err));
+  joined(&a, "g2", REQ | RSP, 3);
+  snprintf(pa, sizeof(pa), "ace-group/g2/nodes/%s", node_buf[3]);
+  CU_ASSERT_FATAL(
+      h_kdc_ops()->group_set_status(h_kdc.state, "g2", GKDC_GROUP_INACTIVE, &err));
+  CU_ASSERT(strstr(h_last_notify, "g2/active") != NULL);
+
+  call(&a, GKDC_GET, "ace-group/g2/active", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT(r.code == GKDC_CODE(2, 5) && r.payload_len == 1 && r.payload[0] == 0xf4);
+  gkdc_response_clear(&r);
+  call(&a, GKDC_POST, pa, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
+  snprintf(path_buf, sizeof(path_buf), "%s/cred", pa);
+  call(&a, GKDC_POST, path_buf, GKDC_CF_ACE_GROUPCOMM_CBOR, (const uint8_t *)"\xa0", 1, &r);
+  expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
+  join(&a, "g2", REQ | RSP, J_EMPTY_CRED, GC_NONE, &r);
+  expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
+  /* Other resources still answer. */
+  call(&a, GKDC_GET, "ace-group/g2", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(2, 5), -1);
+  call(&a, GKDC_GET, "ace-group/g2/num", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(2, 5), -1);
+}
+
+static void test_stale_sids(void)
+{
+  struct h_client a, b, nm;
+  struct gkdc_response r;
+  int err = 0;
+  uint8_t req[9];
+  struct gkdc_bytes old_sid;
+  uint8_t old[8];
+  size_t old_len;
+  uint64_t num = 0;
+
+  client_new(&a, "tiny", REQ);
+  joined(&a, "tiny", REQ, 4);
+  client_new(&b, "tiny", REQ);
+  join(&b, "tiny", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_FATAL(key_sid(&r, &old_sid));
+  memcpy(old, old_sid.ptr, old_sid.len);
+  old_len = old_sid.len;
+  gkdc_response_clear(&r);
+  client_new(&nm, "tiny", REQ);
+
+  /* Re-join of b: its old Sender ID is stale in version V; rekey to V+1. */
+  join(&b, "tiny", REQ, J_EMPTY_CRED, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 4));
+  gkdc_response_clear(&r);
+  call(&a, GKDC_GET, "ace-group/tiny/num", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT(r.payload_len == 1);
+  num = r.payload[0];
+  gkdc_response_clear(&r);
+  CU_ASSERT_FATAL(h_kdc_ops()->rekey(h_kdc.state, "tiny", GKDC_REKEY_ADMIN, &err));
+  CU_ASSERT(strcmp(h_last_notify, "ace-group/tiny") == 0);
+
+  req[0] = (uint8_t)num;
+  call(&a, GKDC_FETCH, "ace-group/tiny/stale-sids", GKDC_CF_CBOR, req, 1, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  CU_ASSERT_EQUAL(r.content_format, GKDC_CF_CBOR);
+  CU_ASSERT(r.payload_len == 2 + old_len && r.payload[0] == 0x81 &&
+            memcmp(r.payload + 2, old, old_len) == 0);
+  gkdc_response_clear(&r);
+
+  /* Not older than the current version, not a uint, a non-member. */
+  req[0] = (uint8_t)(num + 1);
+  call(&a, GKDC_FETCH, "ace-group/tiny/stale-sids", GKDC_CF_CBOR, req, 1, &r);
+  expect(&r, GKDC_CODE(4, 0), -1);
+  call(&a, GKDC_FETCH, "ace-group/tiny/stale-sids", GKDC_CF_CBOR, (const uint8_t *)"\x20",
+       1, &r);
+  expect(&r, GKDC_CODE(4, 0), -1);
+  req[0] = (uint8_t)num;
+  call(&nm, GKDC_FETCH, "ace-group/tiny/stale-sids", GKDC_CF_CBOR, req, 1, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+
+  /* A gap larger than the stored sets (3): 2.05 without payload. */
+  CU_ASSERT(h_kdc_ops()->rekey(h_kdc.state, "tiny", GKDC_REKEY_ADMIN, &err));
+  CU_ASSERT(h_kdc_ops()->rekey(h_kdc.state, "tiny", GKDC_REKEY_ADMIN, &err));
+  CU_ASSERT(h_kdc_ops()->rekey(h_kdc.state, "tiny", GKDC_REKEY_ADMIN, &err));
+  call(&a, GKDC_FETCH, "ace-group/tiny/stale-sids", GKDC_CF_CBOR, req, 1, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  CU_ASSERT_EQUAL(r.payload_len, 0);
+  gkdc_response_clear(&r);
+}
+
+/* With 1-byte Sender IDs the 257th Sender ID is refused with 5.03 error 4. */
+static void test_exhaustion(void)
+{
+  struct gkdc_response r;
+  int refused = 0;
+  size_t i;
+
+  for (i = 0; i < 300 && !refused; i++) {
+    struct h_client c;
+
+    client_new(&c, "tiny", REQ);
+    join(&c, "tiny", REQ, J_NORMAL, GC_NONE, &r);
+    if (r.code == GKDC_CODE(5, 3)) {
+      CU_ASSERT_EQUAL(h_error_id(&r), GKDC_GC_ERR_NO_INDIVIDUAL_KEYS);
+      refused = 1;
+    } else {
+      CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+    }
+    gkdc_response_clear(&r);
+  }
+  CU_ASSERT(refused);
+  /* 256 one-byte values under the current Gid (some taken before). */
+  CU_ASSERT(i <= 257);
+}
+
+/* ---- Sender IDs never repeat under one Gid ---- */
+
+static int cmp_sid(const void *a, const void *b)
+{
+  return memcmp(a, b, 8);
+}
+
+static void test_sender_id_scale(void)
+{
+  size_t total = gkdc_test_scaled(10000, 300);
+  size_t cap = total + 8;
+  uint8_t(*seen)[8] = calloc(cap, 8);
+  struct h_client *cl = calloc(total, sizeof(*cl));
+  char(*nodes)[32] = calloc(total, 32);
+  size_t nseen = 0, nclients = 0, i;
+  struct gkdc_store_group *g0 = NULL, *g1 = NULL;
+
+  CU_ASSERT_FATAL(seen != NULL && cl != NULL && nodes != NULL);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "big", &g0));
+
+  for (i = 0; i < total; i++) {
+    struct gkdc_response r;
+    struct gkdc_bytes sid = {NULL, 0};
+    unsigned kind = (unsigned)(i % 4);
+
+    if (nclients < 4 || kind < 2) {
+      client_new(&cl[nclients], "big", REQ | RSP);
+      join(&cl[nclients], "big", REQ | RSP, J_NORMAL, GC_NONE, &r);
+      CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+      CU_ASSERT_FATAL(key_sid(&r, &sid));
+      snprintf(nodes[nclients], 32, "%s", node_of(&r));
+      nclients++;
+    } else if (kind == 2) {
+      struct h_client *c = &cl[(i * 7919) % nclients];
+
+      join(c, "big", REQ | RSP, J_EMPTY_CRED, GC_NONE, &r);
+      CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 4));
+      CU_ASSERT_FATAL(key_sid(&r, &sid));
+    } else {
+      size_t k = (i * 104729) % nclients;
+      char p[96];
+
+      snprintf(p, sizeof(p), "ace-group/big/nodes/%s", nodes[k]);
+      h_call(&cl[k], GKDC_POST, p, GKDC_CF_NONE, NULL, 0, &r);
+      CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 4));
+      CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_OSC_GROUP_SENDERID, &sid));
+    }
+    CU_ASSERT_FATAL(sid.len >= 1 && sid.len <= 7);
+    memset(seen[nseen], 0xee, 8);
+    seen[nseen][0] = (uint8_t)sid.len;
+    memcpy(seen[nseen] + 1, sid.ptr, sid.len);
+    nseen++;
+    gkdc_response_clear(&r);
+  }
+
+  qsort(seen, nseen, 8, cmp_sid);
+  for (i = 1; i < nseen; i++)
+    if (memcmp(seen[i - 1], seen[i], 8) == 0)
+      break;
+  CU_ASSERT_EQUAL(i, nseen);
+  CU_ASSERT_EQUAL(nseen, total);
+
+  /* All under one Gid. */
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "big", &g1));
+  CU_ASSERT(g0->gid.len == g1->gid.len && memcmp(g0->gid.ptr, g1->gid.ptr, g0->gid.len) == 0);
+  h_store_ops()->record_free(h_store.state, g0);
+  h_store_ops()->record_free(h_store.state, g1);
+  free(seen);
+  free(cl);
+  free(nodes);
+}
+
+/* ---- extended scope ---- */
+
+static void test_extended_scope(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  const char *names[] = {"g1"};
+  uint64_t roles[] = {REQ | RSP};
+
+  client_new_scope(&a, names, roles, 1, 1);
+  CU_ASSERT_EQUAL(a.n_s_len, 8);
+  join(&a, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  expect(&r, GKDC_CODE(2, 1), -2);
+}
+
+/* ---- token end ---- */
+
+static void test_token_end(void)
+{
+  struct h_client a, b;
+  struct gkdc_response r;
+  struct gkdc_store_member *m = NULL;
+
+  client_new(&a, "g1", REQ);
+  joined(&a, "g1", REQ, 5);
+  client_new(&b, "g1", REQ);
+  joined(&b, "g1", REQ, 6);
+
+  /* Replaced: the membership moves to the new token. */
+  {
+    struct h_client a2 = a;
+
+    memcpy(a2.token_id, "replacement-tok", 15);
+    a2.token_id_len = 15;
+    a2.authz.token_id.ptr = a2.token_id;
+    a2.authz.token_id.len = 15;
+    CU_ASSERT(h_kdc_ops()->token_end(h_kdc.state, a.authz.token_id, GKDC_TOKEN_REPLACED,
+                                     &a2.authz));
+    CU_ASSERT(h_store_ops()->member_get_by_token(h_store.state, "g1", a2.token_id, 15, &m));
+    h_store_ops()->record_free(h_store.state, m);
+    m = NULL;
+  }
+
+  /* Expired: the member is removed. */
+  CU_ASSERT(h_kdc_ops()->token_end(h_kdc.state, b.authz.token_id, GKDC_TOKEN_EXPIRED, NULL));
+  CU_ASSERT(!h_store_ops()->member_get_by_token(h_store.state, "g1", b.token_id,
+                                                b.token_id_len, &m));
+  call(&b, GKDC_GET, "ace-group/g1", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+}
+
+/* ---- the authorization matrix ---- */
+
+enum { T_MEMBER = 1, T_MONITOR = 2, T_VERIFIER = 3, T_OTHER = 4 };
+
+struct mx_case {
+  const char *rest;  /* below ace-group/g1; "@" is the requester's node */
+  uint32_t method;
+  int32_t cf;
+  const uint8_t *payload;
+  size_t len;
+  /* Expected code for T_MEMBER, T_MONITOR, T_VERIFIER, T_OTHER. */
+  uint8_t code[4];
+  int err[4];
+};
+
+static const uint8_t mx_fetch_creds[] = {0xa1, 0x04, 0x83, 0xf5, 0x81, 0x02, 0x80};
+static const uint8_t mx_cnonce[] = {0xa1, 0x06, 0x48, 1, 2, 3, 4, 5, 6, 7, 8};
+static uint8_t mx_stale[1];
+
+#define C205 GKDC_CODE(2, 5)
+#define C204 GKDC_CODE(2, 4)
+#define C202 GKDC_CODE(2, 2)
+#define C400 GKDC_CODE(4, 0)
+#define C403 GKDC_CODE(4, 3)
+
+static void test_matrix(void)
+{
+  /* Requester, Responder, Requester+Responder, Monitor, Verifier, and
+   * non-members with each joinable role set. */
+  static const uint64_t roles[] = {REQ, RSP, REQ | RSP, MON, VER, REQ, RSP, REQ | RSP, MON};
+  static const int member[] = {1, 1, 1, 1, 0, 0, 0, 0, 0};
+  const struct mx_case cases[] = {
+      {"", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C403, C403}, {-1, -1, 0, 0}},
+      {"creds", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C205, C403}, {-1, -1, -1, -2}},
+      {"creds", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, mx_fetch_creds,
+       sizeof(mx_fetch_creds), {C205, C205, C205, C403}, {-1, -1, -1, -2}},
+      {"kdc-cred", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C403, C403}, {-1, -1, -2, -2}},
+      {"kdc-cred", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, mx_cnonce, sizeof(mx_cnonce),
+       {C403, C403, C205, C403}, {8, 8, -1, -2}},
+      {"policies", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C403, C403}, {-1, -1, -2, 0}},
+      {"num", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C403, C403}, {-1, -1, -2, 0}},
+      {"active", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C403, C403}, {-1, -1, -2, 0}},
+      {"stale-sids", GKDC_FETCH, GKDC_CF_CBOR, mx_stale, 1, {C205, C205, C403, C403},
+       {-1, -1, -2, 0}},
+      {"verif-data", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C403, C403, C205, C403}, {8, 8, -1, -2}},
+      {"nodes/@", GKDC_GET, GKDC_CF_NONE, NULL, 0, {C205, C205, C403, C403}, {-1, -1, -2, -2}},
+      {"nodes/@", GKDC_POST, GKDC_CF_NONE, NULL, 0, {C204, C400, C403, C403}, {-1, 1, -2, -2}},
+      {"nodes/@/cred", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, (const uint8_t *)"\xa0", 1,
+       {C400, C400, C403, C403}, {-1, 1, -2, -2}},
+      {"nodes/@", GKDC_DELETE, GKDC_CF_NONE, NULL, 0, {C202, C202, C403, C403},
+       {-1, -1, -2, -2}},
+  };
+  struct h_client cl[9];
+  char nodes[9][64];
+  size_t i, j;
+  int err = 0;
+
+  /* A rekey, so that FETCH /stale-sids has an older version to ask for. */
+  CU_ASSERT(h_kdc_ops()->rekey(h_kdc.state, "g1", GKDC_REKEY_ADMIN, &err));
+
+  for (i = 0; i < 9; i++) {
+    client_new(&cl[i], "g1", roles[i]);
+    nodes[i][0] = '\0';
+    if (member[i]) {
+      joined(&cl[i], "g1", roles[i], 7);
+      snprintf(nodes[i], sizeof(nodes[i]), "%s", node_buf[7]);
+    }
+  }
+  /* Non-members target a member's node. */
+  for (i = 0; i < 9; i++)
+    if (!member[i])
+      snprintf(nodes[i], sizeof(nodes[i]), "%s", nodes[0]);
+
+  for (j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+    for (i = 0; i < 9; i++) {
+      const struct mx_case *c = &cases[j];
+      struct gkdc_response r;
+      char rest[256], path[320];
+      const char *at = strchr(c->rest, '@');
+      int type = member[i] ? (roles[i] == MON ? T_MONITOR : T_MEMBER)
+                           : (roles[i] == VER ? T_VERIFIER : T_OTHER);
+      uint64_t num = 0;
+
+      /* The version before the current one, for /stale-sids. */
+      {
+        struct gkdc_store_group *g = NULL;
+
+        if (h_store_ops()->group_get(h_store.state, "g1", &g)) {
+          num = g->key_version;
+          h_store_ops()->record_free(h_store.state, g);
+        }
+        mx_stale[0] = (uint8_t)(num - 1);
+      }
+      if (at != NULL)
+        snprintf(rest, sizeof(rest), "%.*s%s%s", (int)(at - c->rest), c->rest, nodes[i],
+                 at + 1);
+      else
+        snprintf(rest, sizeof(rest), "%s", c->rest);
+      snprintf(path, sizeof(path), "ace-group/g1%s%s", rest[0] ? "/" : "", rest);
+      h_call(&cl[i], c->method, path, c->cf, c->payload, c->len, &r);
+      if (r.code != c->code[type - 1] ||
+          (c->err[type - 1] != -2 && h_error_id(&r) != c->err[type - 1])) {
+        fprintf(stderr, "\n  matrix: %s method %u roles %llu %s: got %d.%02d error %d\n",
+                path, c->method, (unsigned long long)roles[i],
+                member[i] ? "member" : "non-member", GKDC_CODE_CLASS(r.code),
+                GKDC_CODE_DETAIL(r.code), h_error_id(&r));
+        CU_FAIL("authorization matrix");
+      }
+      gkdc_response_clear(&r);
+      /* A member that left joins again for the following cases. */
+      if (c->method == GKDC_DELETE && member[i]) {
+        joined(&cl[i], "g1", roles[i], 7);
+        snprintf(nodes[i], sizeof(nodes[i]), "%s", node_buf[7]);
+      }
+    }
+  }
+
+  /* A token for another group only: 4.03 everywhere in g1. */
+  {
+    struct h_client x;
+    struct gkdc_response r;
+
+    client_new(&x, "g2", REQ | RSP);
+    for (j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+      char path[160];
+
+      if (strchr(cases[j].rest, '@') != NULL)
+        snprintf(path, sizeof(path), "ace-group/g1/nodes/%s", nodes[0]);
+      else
+        snprintf(path, sizeof(path), "ace-group/g1%s%s", cases[j].rest[0] ? "/" : "",
+                 cases[j].rest);
+      h_call(&x, cases[j].method, path, cases[j].cf, cases[j].payload, cases[j].len, &r);
+      CU_ASSERT_EQUAL(r.code, C403);
+      gkdc_response_clear(&r);
+    }
+  }
+}
+
+/* ---- configuration at start ---- */
+
+static void restart_expect(const char *groups, int ok, const char *needle)
+{
+  h_stop();
+  make_config(groups);
+  CU_ASSERT_EQUAL(h_start(config_text), ok);
+  if (needle != NULL) {
+    CU_ASSERT_PTR_NOT_NULL(strstr(h_last_error, needle));
+    if (strstr(h_last_error, needle) == NULL)
+      fprintf(stderr, "\n  expected \"%s\" in \"%s\"\n", needle, h_last_error);
+  }
+}
+
+static void test_config_checks(void)
+{
+  struct gkdc_store_group *g = NULL;
+  uint64_t num_before;
+
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
+  num_before = g->key_version;
+  h_store_ops()->record_free(h_store.state, g);
+
+  restart_expect("{ name = \"p\"; mode = \"pairwise-only\"; " GM " }", 0, "pairwise-only");
+  restart_expect("{ name = \"u\"; sign_alg = -99; " GM " }", 0, "-99");
+  restart_expect("{ name = \"f\"; cred_fmt = \"x509\"; " GM " }", 0, "x509");
+  restart_expect("{ name = \"f2\"; cred_fmt = 33; " GM " }", 0, "33");
+  restart_expect("{ name = \"k\"; gm_cred = \"" GM_CRED "\"; gm_key = \"" GM_CRED "\"; }",
+                 0, "gm_key");
+  restart_expect("{ name = \"g1\"; mode = \"group-only\"; " GM " }", 0, "mode");
+  restart_expect("{ name = \"g1\"; gp_enc_alg = 30; " GM " }", 0, "gp_enc_alg");
+  /* The stored group wins over pinned material of the configuration. */
+  restart_expect("{ name = \"g1\"; initial = { master_secret = \"00112233\"; }; " GM " }", 1,
+                 NULL);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
+  CU_ASSERT_EQUAL(g->key_version, num_before);
+  CU_ASSERT(!(g->master_secret.len == 4 && memcmp(g->master_secret.ptr, "\x00\x11\x22\x33", 4) == 0));
+  h_store_ops()->record_free(h_store.state, g);
+
+  /* A new group takes pinned material and pre-provisioned members. */
+  restart_expect("{ name = \"pin\"; " GM
+                 " initial = { master_secret = \"0102030405060708090a0b0c0d0e0f10\";"
+                 " master_salt = \"9e7ca92223786340\"; gid = \"37cbf3210017a2d3\";"
+                 " exp = 1900000000L; };"
+                 " members = ( { node_name = \"pre1\"; token_id = \"aabb\"; roles = 6;"
+                 " sender_id = \"25\"; cred = \"" GM_CRED "\"; } ); }",
+                 1, NULL);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "pin", &g));
+  CU_ASSERT(g->gid.len == 8 && memcmp(g->gid.ptr, "\x37\xcb\xf3\x21\x00\x17\xa2\xd3", 8) == 0);
+  CU_ASSERT(g->master_secret.len == 16);
+  CU_ASSERT_EQUAL(g->exp, 1900000000);
+  CU_ASSERT_EQUAL(g->key_version, 0);
+  h_store_ops()->record_free(h_store.state, g);
+  {
+    struct gkdc_store_member *m = NULL;
+
+    CU_ASSERT_FATAL(h_store_ops()->member_get(h_store.state, "pin", "pre1", &m));
+    CU_ASSERT(m->sender_id.len == 1 && m->sender_id.ptr[0] == 0x25 && m->roles == 6);
+    h_store_ops()->record_free(h_store.state, m);
+  }
+  restart_expect(std_groups, 1, NULL);
+}
+
+int main(void)
+{
+  CU_pSuite s;
+
+  if (!h_have_appprofile()) {
+    printf("skipped: the appprofile-group-oscore plugin is not built\n");
+    return GKDC_TEST_EXIT_SKIP;
+  }
+  if (CU_initialize_registry() != CUE_SUCCESS)
+    return 1;
+  s = CU_add_suite("kdc-groupcomm", suite_init, suite_clean);
+  CU_add_test(s, "routes", test_routes);
+  CU_add_test(s, "token transfer", test_token_transfer);
+  CU_add_test(s, "join", test_join_success);
+  CU_add_test(s, "join errors", test_join_errors);
+  CU_add_test(s, "re-join", test_rejoin);
+  CU_add_test(s, "resources", test_resources);
+  CU_add_test(s, "inactive group", test_inactive_group);
+  CU_add_test(s, "stale Sender IDs", test_stale_sids);
+  CU_add_test(s, "extended scope", test_extended_scope);
+  CU_add_test(s, "token end", test_token_end);
+  CU_add_test(s, "authorization matrix", test_matrix);
+  CU_add_test(s, "Sender ID exhaustion", test_exhaustion);
+  CU_add_test(s, "Sender IDs at scale", test_sender_id_scale);
+  CU_add_test(s, "configuration checks", test_config_checks);
+  return gkdc_test_run();
+}
