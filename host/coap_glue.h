@@ -103,7 +103,8 @@ coap_context_t *gkdc_coap_context(void);
 void gkdc_coap_intercept(coap_session_t *session, const coap_pdu_t *pdu,
                          coap_pdu_t *response);
 
-/* Forgets the interceptor of a plugin that goes away. */
+/* Forgets the interceptor of a plugin that goes away (of any plugin when
+ * owner is NULL). */
 void gkdc_coap_intercept_remove_owner(gkdc_plugin *owner);
 
 /* Writes code, options and payload of a response message into `pdu` after
@@ -134,6 +135,9 @@ void gkdc_coap_run_notify_hooks(const char *path);
 /* Drops everything a plugin registered with the CoAP glue besides routes
  * and timers: its interceptor, notify hooks and DTLS callbacks. */
 void gkdc_coap_forget_owner(gkdc_plugin *owner);
+
+/* Drops the interceptor and every notify hook (shutdown). */
+void gkdc_coap_forget_all(void);
 
 /* Registers the libcoap request handlers on ctx. Returns 1 or 0. */
 int gkdc_coap_handlers_init(coap_context_t *ctx);

@@ -40,7 +40,7 @@ int gkdc_coap_intercept_add(gkdc_plugin *self, gkdc_intercept_fn fn, void *arg) 
 }
 
 void gkdc_coap_intercept_remove_owner(gkdc_plugin *owner) {
-  if (interceptor.fn != NULL && interceptor.owner == owner)
+  if (interceptor.fn != NULL && (owner == NULL || interceptor.owner == owner))
     memset(&interceptor, 0, sizeof(interceptor));
 }
 

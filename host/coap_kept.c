@@ -7,8 +7,8 @@
  *
  * A kept exchange holds a reference to its session and the request token.
  * It turns dead when a notification gets an RST or is not acknowledged, or
- * when the session closes; exchange_notify then returns 0 and the profile
- * releases it.
+ * when the session closes. From then on exchange_notify returns 0, and the
+ * profile releases the handle.
  */
 #include <config.h>
 
@@ -22,7 +22,7 @@
 #define MAX_NOTIFY_HOOKS 8
 
 struct gkdc_exchange_ref {
-  coap_session_t *session; /* holds a reference; NULL once dead */
+  coap_session_t *session; /* a counted reference; NULL once dead */
   uint8_t token[8];
   size_t token_len;
   uint64_t last_con_ms; /* when the last CON notification went out */
@@ -68,7 +68,7 @@ gkdc_exchange_ref *gkdc_coap_exchange_keep(gkdc_exchange *x) {
   return ref;
 }
 
-/* Returns 1 when `ref` is a live handle of the list. */
+/* Returns 1 when `ref` is in the list of kept exchanges (live or dead). */
 static int is_kept(const struct gkdc_exchange_ref *ref) {
   const struct gkdc_exchange_ref *r;
 
@@ -176,6 +176,11 @@ void gkdc_coap_run_notify_hooks(const char *path) {
   for (i = 0; i < hook_count; i++)
     hooks[i].fn(hooks[i].arg, path);
   hooks_running = 0;
+}
+
+void gkdc_coap_forget_all(void) {
+  hook_count = 0;
+  gkdc_coap_intercept_remove_owner(NULL);
 }
 
 void gkdc_coap_forget_owner(gkdc_plugin *owner) {

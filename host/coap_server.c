@@ -290,6 +290,7 @@ void gkdc_coap_stop(void) {
     ctx = NULL;
   }
   gkdc_coap_dtls_release_all();
+  gkdc_coap_forget_all();
   memset(endpoints, 0, sizeof(endpoints));
   endpoint_count = 0;
   if (started_libcoap) {

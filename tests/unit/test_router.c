@@ -343,6 +343,20 @@ static void test_intercept_single_owner(void) {
   CU_ASSERT_EQUAL(gkdc_coap_exchange_reply(NULL, NULL), 0);
 }
 
+static void test_notification_type(void) {
+  uint64_t last_con = 0;
+
+  CU_ASSERT_EQUAL(gkdc_coap_notification_type(&last_con), COAP_MESSAGE_CON);
+  CU_ASSERT_NOT_EQUAL(last_con, 0);
+  CU_ASSERT_EQUAL(gkdc_coap_notification_type(&last_con), COAP_MESSAGE_NON);
+  CU_ASSERT_EQUAL(gkdc_coap_notification_type(&last_con), COAP_MESSAGE_NON);
+
+  /* 100 s after the last CON the next one is CON again. */
+  last_con -= 100000;
+  CU_ASSERT_EQUAL(gkdc_coap_notification_type(&last_con), COAP_MESSAGE_CON);
+  CU_ASSERT_EQUAL(gkdc_coap_notification_type(&last_con), COAP_MESSAGE_NON);
+}
+
 /* ---- timers ---- */
 
 static char fired[16];
@@ -445,6 +459,7 @@ int main(void) {
   CU_add_test(suite, "well-known core listing", test_well_known_core);
   CU_add_test(suite, "inner dispatch cannot defer", test_inner_dispatch_cannot_defer);
   CU_add_test(suite, "intercept single owner", test_intercept_single_owner);
+  CU_add_test(suite, "notification type CON then NON", test_notification_type);
 
   suite = CU_add_suite("timer", NULL, NULL);
   CU_add_test(suite, "timer order", test_timer_order);
