@@ -169,8 +169,9 @@ static int add_endpoint(const char *text, const gkdc_cfg *entry, int *dtls_ready
       (uri.scheme != COAP_URI_SCHEME_COAP && uri.scheme != COAP_URI_SCHEME_COAPS) ||
       uri.host.length == 0 || uri.host.length >= sizeof(host) || uri.path.length > 0 ||
       uri.query.length > 0) {
-    GKDC_ERR("listen: invalid endpoint \"%s\"; expected coap://HOST:PORT or "
-             "coaps://HOST:PORT (IPv6 hosts in brackets)", text);
+    GKDC_ERR("config %s: listen: invalid endpoint \"%s\"; expected coap://HOST:PORT "
+             "or coaps://HOST:PORT (IPv6 hosts in brackets)",
+             entry != NULL ? gkdc_cfg_where(entry) : "(default)", text);
     return 0;
   }
   memcpy(host, uri.host.s, uri.host.length);
@@ -185,8 +186,11 @@ static int add_endpoint(const char *text, const gkdc_cfg *entry, int *dtls_ready
       return 0;
     *dtls_ready = 1;
   }
-  if (!resolve(host, uri.port, &addr))
+  if (!resolve(host, uri.port, &addr)) {
+    GKDC_ERR("config %s: listen: cannot use endpoint \"%s\"",
+             entry != NULL ? gkdc_cfg_where(entry) : "(default)", text);
     return 0;
+  }
 
   ep = coap_new_endpoint(ctx, &addr, secure ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
   if (ep == NULL) {
