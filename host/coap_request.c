@@ -180,7 +180,10 @@ int gkdc_coap_write_response(coap_resource_t *resource, coap_session_t *session,
 
   if (resp->payload_len > 0 && has_cf) {
     /* libcoap keeps the body until the last block is sent, then calls
-     * release_copy; it calls it on failure too. */
+     * release_copy; it calls it on failure too.
+     * NOTE: libcoap 4.3.1 matches later Block2 requests by resource, method
+     * and query, and every route shares the unknown resource, so two
+     * interleaved block-wise GETs of different paths on one session mix. */
     struct body_copy *copy = malloc(sizeof(*copy) + resp->payload_len);
     int max_age = resp->max_age < 0 ? -1
                   : resp->max_age > INT_MAX ? INT_MAX : (int)resp->max_age;
