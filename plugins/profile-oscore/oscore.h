@@ -177,6 +177,11 @@ struct gkdc_oscore_ctx {
   /* Echo value of an open freshness challenge (Appendix B.1.2). */
   int echo_set;
   uint8_t echo[GKDC_OSCORE_ECHO_LEN];
+
+  /* The owner's data (the plugin: the bound token), released with
+   * user_free by gkdc_oscore_ctx_free() when both are set. */
+  void *user;
+  void (*user_free)(void *user);
 };
 
 /*
@@ -191,7 +196,8 @@ struct gkdc_oscore_ctx {
 struct gkdc_oscore_ctx *gkdc_oscore_ctx_new(const struct gkdc_crypto *cx,
                                             const struct gkdc_oscore_params *p);
 
-/* Wipes the keys and frees the context and its cache; takes NULL. */
+/* Releases the owner's data, wipes the keys and frees the context and its
+ * cache; takes NULL. */
 void gkdc_oscore_ctx_free(struct gkdc_oscore_ctx *ctx);
 
 /*

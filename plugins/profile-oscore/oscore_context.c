@@ -187,6 +187,8 @@ void gkdc_oscore_ctx_free(struct gkdc_oscore_ctx *ctx)
 {
   if (ctx == NULL)
     return;
+  if (ctx->user != NULL && ctx->user_free != NULL)
+    ctx->user_free(ctx->user);
   gkdc_oscore_cache_free_all(ctx->cache);
   gkdc_wipe(ctx, sizeof(*ctx));
   free(ctx);

@@ -10,34 +10,26 @@
  * OSCORE-layer failures get the unprotected 4.02/4.01/4.00 of RFC 8613
  * section 8.2.
  *
- * NOTE: the ACE parts are not written yet: /authz-info (token upload,
- * nonce and ID exchange, context derivation), token binding (requests
- * reach handlers with peer->authz NULL), token expiry towards the KDC,
- * Observe notifications and the client side. Until then the context set
- * stays empty and every OSCORE request gets 4.01.
+ * POST /authz-info (profile_authz.c) creates the contexts: the token
+ * bound to a context reaches the handlers as peer->authz, and once it
+ * expires the context answers 4.01 and is removed, and the KDC is told.
+ *
+ * NOTE: Observe through OSCORE and the client side are not written yet.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gkdc/plugin.h>
+#include <gkdc/kdc.h>
 #include <gkdc/profile.h>
 
-#include "oscore.h"
+#include "profile_internal.h"
 
 /* Largest datagram handled; libcoap's default PDU limit. */
 #define MSG_MAX 1152
 
-struct profile_state {
-  gkdc_plugin *self;
-  const struct gkdc_host_api *host;
-  struct gkdc_oscore_ctxset *contexts;
-};
-
-static void plog(const struct profile_state *ps, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void plog(const struct profile_state *ps, int level, const char *fmt, ...)
+void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
 {
   va_list ap;
 
@@ -59,7 +51,7 @@ static void reply_error(struct profile_state *ps, gkdc_exchange *x,
 {
   struct gkdc_coap_msg msg;
 
-  plog(ps, GKDC_LOG_INFO, "OSCORE request from %s rejected: %s",
+  profile_log(ps, GKDC_LOG_INFO, "OSCORE request from %s rejected: %s",
        peer != NULL && peer->address != NULL ? peer->address : "?",
        gkdc_oscore_status_str(st));
   if (!gkdc_oscore_error_message(st, &msg)) {
@@ -83,7 +75,7 @@ static int reply_cached(struct profile_state *ps, gkdc_exchange *x,
     return 0;
   if (!gkdc_oscore_msg_decode(cached, cached_len, &reply))
     return 0;
-  plog(ps, GKDC_LOG_DEBUG, "answered a retransmission of message ID %u from the cache",
+  profile_log(ps, GKDC_LOG_DEBUG, "answered a retransmission of message ID %u from the cache",
        (unsigned)msg->mid);
   ps->host->exchange_reply(x, &reply);
   return 1;
@@ -95,6 +87,7 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
                                             struct gkdc_oscore_ctx *ctx,
                                             const struct gkdc_coap_msg *inner,
                                             const struct gkdc_peer *outer_peer,
+                                            const struct gkdc_authz *authz,
                                             struct gkdc_oscore_request *binding,
                                             struct gkdc_coap_msg *out, uint8_t *buf, size_t cap)
 {
@@ -112,7 +105,7 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
   peer.address = outer_peer != NULL ? outer_peer->address : NULL;
   peer.identity.ptr = ctx->recipient_id;
   peer.identity.len = ctx->recipient_id_len;
-  peer.authz = NULL; /* TODO: the token bound to this context */
+  peer.authz = authz;
 
   gkdc_response_init(&resp);
   if (!gkdc_oscore_inner_request(inner, &peer, &req)) {
@@ -141,6 +134,22 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
   st = gkdc_oscore_protect_response(ctx, &plain, GKDC_OSCORE_PIV_AUTO, out, buf, cap, binding);
   gkdc_response_clear(&resp);
   return st;
+}
+
+/* Tells the KDC that the context's token expired and removes the context. */
+static void end_context(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
+{
+  const struct bound_token *bt = ctx->user;
+  struct gkdc_provider prov;
+  const struct gkdc_kdc_ops *kdc;
+
+  profile_log(ps, GKDC_LOG_INFO, "the token of an OSCORE context expired; context removed");
+  if (bt != NULL && GKDC_HAS_OP(ps->host, get_kdc) && ps->host->get_kdc(&prov)) {
+    kdc = prov.ops;
+    if (GKDC_HAS_OP(kdc, token_end))
+      kdc->token_end(prov.state, bt->authz.token_id, GKDC_TOKEN_EXPIRED, NULL);
+  }
+  gkdc_oscore_ctxset_remove(ps->contexts, ctx);
 }
 
 /*
@@ -176,7 +185,7 @@ static enum gkdc_oscore_status check_fresh(struct profile_state *ps, gkdc_exchan
   if (st != GKDC_OSCORE_OK)
     return st;
 
-  plog(ps, GKDC_LOG_INFO, "replay window lost: sent an Echo challenge");
+  profile_log(ps, GKDC_LOG_INFO, "replay window lost: sent an Echo challenge");
   ps->host->exchange_reply(x, &out);
   return GKDC_OSCORE_ERR_UNSYNCED;
 }
@@ -186,6 +195,8 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
 {
   struct profile_state *ps = arg;
   struct gkdc_oscore_ctx *ctx = NULL;
+  const struct gkdc_authz *authz;
+  int expired;
   struct gkdc_oscore_request binding;
   struct gkdc_coap_msg inner, out;
   uint8_t *inner_buf = NULL, *out_buf = NULL, *wire = NULL;
@@ -199,6 +210,15 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   }
   if (reply_cached(ps, x, ctx, msg))
     return;
+
+  /* A context whose token expired answers 4.01 unprotected and goes. */
+  authz = profile_context_authz(ctx, GKDC_HAS_OP(ps->host, now) ? ps->host->now() : 0,
+                                &expired);
+  if (expired) {
+    end_context(ps, ctx);
+    reply_error(ps, x, GKDC_OSCORE_ERR_NO_CONTEXT, peer);
+    return;
+  }
 
   inner_buf = malloc(MSG_MAX);
   out_buf = malloc(MSG_MAX);
@@ -219,9 +239,9 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
     goto done;
   }
 
-  st = handle_inner(ps, ctx, &inner, peer, &binding, &out, out_buf, MSG_MAX);
+  st = handle_inner(ps, ctx, &inner, peer, authz, &binding, &out, out_buf, MSG_MAX);
   if (st != GKDC_OSCORE_OK) {
-    plog(ps, GKDC_LOG_ERR, "cannot protect the response to %s: %s",
+    profile_log(ps, GKDC_LOG_ERR, "cannot protect the response to %s: %s",
          peer != NULL && peer->address != NULL ? peer->address : "?",
          gkdc_oscore_status_str(st));
     reply_error(ps, x, st, peer);
@@ -239,6 +259,27 @@ done:
   free(inner_buf);
   free(out_buf);
   free(wire);
+}
+
+/* Registers POST /authz-info when an audience is configured. */
+static int add_authz_route(struct profile_state *ps)
+{
+  struct gkdc_route route;
+
+  if (ps->audience == NULL) {
+    profile_log(ps, GKDC_LOG_NOTICE, "no audience configured: /authz-info is not served");
+    return 1;
+  }
+  if (!GKDC_HAS_OP(ps->host, route_add))
+    return 0;
+  memset(&route, 0, sizeof(route));
+  route.size = sizeof(route);
+  route.path = "authz-info";
+  route.methods = GKDC_METHOD_BIT(GKDC_POST);
+  route.link_attrs = "rt=\"ace.ai\"";
+  route.handler = profile_authz_info;
+  route.arg = ps;
+  return ps->host->route_add(ps->self, &route);
 }
 
 static int profile_init(gkdc_plugin *self, const struct gkdc_host_api *host, void **state_out)
@@ -264,15 +305,17 @@ static int profile_init(gkdc_plugin *self, const struct gkdc_host_api *host, voi
     return 0;
   }
 
-  if (!host->intercept_add(self, on_oscore_request, ps)) {
-    plog(ps, GKDC_LOG_ERR, "cannot register the OSCORE interceptor");
+  if (!profile_authz_configure(ps) || !add_authz_route(ps) ||
+      !host->intercept_add(self, on_oscore_request, ps)) {
+    profile_log(ps, GKDC_LOG_ERR, "cannot start: invalid configuration, /authz-info taken "
+                "or the OSCORE interceptor registered by another plugin");
     gkdc_oscore_ctxset_free(ps->contexts);
     free(ps);
     return 0;
   }
 
   *state_out = ps;
-  plog(ps, GKDC_LOG_DEBUG, "started; ace_profile %s", GKDC_ACE_PROFILE_OSCORE);
+  profile_log(ps, GKDC_LOG_DEBUG, "started; ace_profile %s", GKDC_ACE_PROFILE_OSCORE);
   return 1;
 }
 

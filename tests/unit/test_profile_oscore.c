@@ -11,9 +11,14 @@
 
 #include <CUnit/Basic.h>
 
+#include <gkdc/cbor.h>
+#include <gkdc/cose.h>
+#include <gkdc/kdc.h>
 #include <gkdc/profile.h>
 
+#include "internal.h"
 #include "oscore.h"
+#include "oscore_crypto_fixture.h"
 
 static void *dl;
 static const struct gkdc_plugin_desc *desc;
@@ -25,7 +30,16 @@ static int replies;
 static uint8_t reply_code;
 static int reply_has_max_age0;
 static char reply_payload[128];
+static uint8_t reply_wire[1200];
+static size_t reply_wire_len;
 static int dispatches;
+static int dispatch_had_authz;
+static struct gkdc_route authz_route;
+static int routes;
+static const gkdc_cfg *plugin_cfg;
+static const struct gkdc_crypto *cx;
+static int64_t fake_time = 1700000000;
+static int tokens_ended;
 
 static void fake_vlog(gkdc_plugin *self, int level, const char *fmt, va_list ap)
 {
@@ -62,14 +76,84 @@ static int fake_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg
   memset(reply_payload, 0, sizeof(reply_payload));
   if (msg->payload.len < sizeof(reply_payload))
     memcpy(reply_payload, msg->payload.ptr, msg->payload.len);
+  /* Keep the whole message: the plugin's buffers are gone after the call. */
+  if (!gkdc_oscore_msg_encode(msg, reply_wire, sizeof(reply_wire), &reply_wire_len))
+    reply_wire_len = 0;
   return 1;
 }
 
 static int fake_dispatch(const struct gkdc_request *req, struct gkdc_response *resp)
 {
-  (void)req;
   dispatches++;
-  return gkdc_response_set(resp, GKDC_CODE(2, 5), GKDC_CF_NONE, NULL, 0);
+  dispatch_had_authz = req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE &&
+                       req->peer->authz != NULL &&
+                       strcmp(req->peer->authz->ace_profile, "coap_oscore") == 0;
+  return gkdc_response_set(resp, GKDC_CODE(2, 5), GKDC_CF_NONE, (const uint8_t *)"hi", 2);
+}
+
+static const gkdc_cfg *fake_config_get0(gkdc_plugin *self)
+{
+  (void)self;
+  return plugin_cfg;
+}
+
+static int fake_route_add(gkdc_plugin *self, const struct gkdc_route *route)
+{
+  (void)self;
+  authz_route = *route;
+  routes++;
+  return 1;
+}
+
+static const struct gkdc_crypto *fake_crypto_get0(void)
+{
+  return cx;
+}
+
+static int64_t fake_now(void)
+{
+  return fake_time;
+}
+
+/* A KDC whose Token Transfer Response adds kdcchallenge (46) h'0a0b'. */
+static int fake_token_transfer(void *st, const struct gkdc_kdc_token_transfer *tt,
+                               uint8_t *entries, size_t *entries_len, size_t *entry_count,
+                               int *err)
+{
+  static const uint8_t pair[] = {0x18, 0x2e, 0x42, 0x0a, 0x0b};
+
+  (void)st;
+  (void)err;
+  if (tt->authz == NULL || *entries_len < sizeof(pair))
+    return 0;
+  memcpy(entries, pair, sizeof(pair));
+  *entries_len = sizeof(pair);
+  *entry_count = 1;
+  return 1;
+}
+
+static int fake_token_end(void *st, struct gkdc_bytes token_id, int reason,
+                          const struct gkdc_authz *new_authz)
+{
+  (void)st;
+  (void)new_authz;
+  if (reason == GKDC_TOKEN_EXPIRED && token_id.len == 2)
+    tokens_ended++;
+  return 1;
+}
+
+static const struct gkdc_kdc_ops fake_kdc = {
+  .size = sizeof(struct gkdc_kdc_ops),
+  .token_transfer = fake_token_transfer,
+  .token_end = fake_token_end,
+};
+
+static int fake_get_kdc(struct gkdc_provider *out)
+{
+  out->ops = &fake_kdc;
+  out->state = NULL;
+  out->plugin_name = "kdc-fake";
+  return 1;
 }
 
 static struct gkdc_host_api host_api = {
@@ -81,6 +165,19 @@ static struct gkdc_host_api host_api = {
   .exchange_reply = fake_exchange_reply,
   .dispatch = fake_dispatch,
 };
+
+/* The same host with configuration, routes, crypto, clock and a KDC. */
+static struct gkdc_host_api full_host;
+
+static void full_host_init(void)
+{
+  full_host = host_api;
+  full_host.config_get0 = fake_config_get0;
+  full_host.route_add = fake_route_add;
+  full_host.crypto_get0 = fake_crypto_get0;
+  full_host.now = fake_now;
+  full_host.get_kdc = fake_get_kdc;
+}
 
 static void test_descriptor(void)
 {
@@ -109,27 +206,37 @@ static void test_init_needs_hooks(void)
   CU_ASSERT_PTR_NULL(intercept_fn);
 }
 
-/* Feeds a datagram given in hex to the interceptor. */
-static void feed(const char *hex)
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
 {
-  uint8_t wire[256];
   size_t n = strlen(hex) / 2;
   size_t i;
-  struct gkdc_coap_msg msg;
-  struct gkdc_peer peer;
 
+  if (n > cap)
+    abort();
   for (i = 0; i < n; i++) {
     unsigned v;
 
     sscanf(hex + 2 * i, "%2x", &v);
-    wire[i] = (uint8_t)v;
+    out[i] = (uint8_t)v;
   }
+  return n;
+}
+
+static const struct gkdc_peer udp_peer = {
+  .size = sizeof(struct gkdc_peer),
+  .transport = GKDC_TRANSPORT_UDP,
+  .address = "127.0.0.1:5683",
+};
+
+/* Feeds a datagram given in hex to the interceptor. */
+static void feed(const char *hex)
+{
+  uint8_t wire[256];
+  size_t n = unhex(hex, wire, sizeof(wire));
+  struct gkdc_coap_msg msg;
+
   CU_ASSERT_FATAL(gkdc_oscore_msg_decode(wire, n, &msg));
-  memset(&peer, 0, sizeof(peer));
-  peer.size = sizeof(peer);
-  peer.transport = GKDC_TRANSPORT_UDP;
-  peer.address = "127.0.0.1:5683";
-  intercept_fn(intercept_arg, NULL, &msg, &peer);
+  intercept_fn(intercept_arg, NULL, &msg, &udp_peer);
 }
 
 static void test_interceptor_errors(void)
@@ -166,6 +273,218 @@ static void test_interceptor_errors(void)
   desc->fini(state);
 }
 
+/* ---- /authz-info and a protected exchange ---- */
+
+static const char plugin_config[] =
+    "plugin_config = { profile-oscore = { audience = \"kdc1\"; issuer = \"as1\";\n"
+    "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; alg = 10; } );\n"
+    "} };\n";
+
+static const char master_secret_hex[] = "f9af838368e353e78888e1426bd94e6f";
+
+/* Builds a CWT: Encrypt0 (alg 10, kid h'a1') over {1: iss, 3: aud, 4: exp,
+ * 7: cti, 8: {4: {0: h'01', 2: ms}}, 9: scope}. */
+static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint8_t *out,
+                         size_t cap)
+{
+  struct gkdc_cbor_enc e;
+  struct gkdc_cose_params params;
+  uint8_t claims[256], key[16], ms[16], kid[1] = {0xa1};
+  uint8_t scope[] = {0x81, 0x82, 0x63, 0x67, 0x70, 0x31, 0x06};
+  size_t claims_len = 0, ms_len = unhex(master_secret_hex, ms, sizeof(ms));
+  size_t out_len = cap;
+
+  gkdc_cbor_enc_init(&e, claims, sizeof(claims));
+  gkdc_cbor_enc_put_map(&e, 6);
+  gkdc_cbor_enc_put_uint(&e, 1);
+  gkdc_cbor_enc_put_tstr_z(&e, "as1");
+  gkdc_cbor_enc_put_uint(&e, 3);
+  gkdc_cbor_enc_put_tstr_z(&e, aud);
+  gkdc_cbor_enc_put_uint(&e, 4);
+  gkdc_cbor_enc_put_int(&e, exp);
+  gkdc_cbor_enc_put_uint(&e, 7);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x0b\x71", 2);
+  gkdc_cbor_enc_put_uint(&e, 8);
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_uint(&e, 4);
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_uint(&e, 0);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  gkdc_cbor_enc_put_uint(&e, 2);
+  gkdc_cbor_enc_put_bstr(&e, ms, ms_len);
+  gkdc_cbor_enc_put_uint(&e, 9);
+  gkdc_cbor_enc_put_bstr(&e, scope, sizeof(scope));
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &claims_len) == GKDC_CBOR_OK);
+
+  memset(&params, 0, sizeof(params));
+  params.alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  params.kid.ptr = kid;
+  params.kid.len = sizeof(kid);
+  params.content_type = -1;
+  CU_ASSERT_FATAL(unhex(key_hex, key, sizeof(key)) == 16);
+  CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, sizeof(key), claims, claims_len,
+                                            NULL, 0, out, &out_len) == GKDC_COSE_OK);
+  return out_len;
+}
+
+/* POSTs {1: token, 40: nonce1, 43: id1} to the captured route. */
+static void post_token(const uint8_t *token, size_t token_len, const uint8_t *nonce1,
+                       size_t nonce1_len, uint8_t id1, struct gkdc_response *resp)
+{
+  struct gkdc_cbor_enc e;
+  struct gkdc_request req;
+  uint8_t payload[512];
+  size_t len = 0;
+
+  gkdc_cbor_enc_init(&e, payload, sizeof(payload));
+  gkdc_cbor_enc_put_map(&e, nonce1 != NULL ? 3 : 1);
+  gkdc_cbor_enc_put_uint(&e, 1);
+  gkdc_cbor_enc_put_bstr(&e, token, token_len);
+  if (nonce1 != NULL) {
+    gkdc_cbor_enc_put_uint(&e, 40);
+    gkdc_cbor_enc_put_bstr(&e, nonce1, nonce1_len);
+    gkdc_cbor_enc_put_uint(&e, 43);
+    gkdc_cbor_enc_put_bstr(&e, &id1, 1);
+  }
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &len) == GKDC_CBOR_OK);
+
+  memset(&req, 0, sizeof(req));
+  req.size = sizeof(req);
+  req.method = GKDC_POST;
+  req.content_format = GKDC_CF_ACE_CBOR;
+  req.accept = GKDC_CF_NONE;
+  req.observe = GKDC_OBSERVE_NONE;
+  req.payload = payload;
+  req.payload_len = len;
+  req.peer = &udp_peer;
+  gkdc_response_init(resp);
+  authz_route.handler(authz_route.arg, &req, resp);
+}
+
+static void test_authz_info_then_oscore(void)
+{
+  static const uint8_t nonce1[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  struct gkdc_response resp;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes n2, id2, challenge;
+  struct gkdc_oscore_input_material m;
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_oscore_request creq;
+  struct gkdc_coap_msg get, prot, answer, inner;
+  struct gkdc_bytes bn1 = {nonce1, sizeof(nonce1)};
+  uint8_t id1 = 0x00;
+  struct gkdc_bytes bid1 = {&id1, 1};
+  uint8_t token[512], ms[16], buf[512], inner_buf[512], resp_payload[128];
+  size_t token_len, resp_len;
+  void *state = NULL;
+
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(plugin_cfg);
+  routes = 0;
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  CU_ASSERT_EQUAL_FATAL(routes, 1);
+  CU_ASSERT_STRING_EQUAL(authz_route.path, "authz-info");
+
+  /* Rejections: wrong audience 4.03, unknown key 4.01, expired 4.01,
+   * no nonce1 4.00. */
+  token_len = make_token("other", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383",
+                         token, sizeof(token));
+  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 3));
+  gkdc_response_clear(&resp);
+  token_len = make_token("kdc1", fake_time + 3600, "00000000000000000000000000000000",
+                         token, sizeof(token));
+  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 1));
+  gkdc_response_clear(&resp);
+  token_len = make_token("kdc1", fake_time - 1, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 1));
+  gkdc_response_clear(&resp);
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383",
+                         token, sizeof(token));
+  post_token(token, token_len, NULL, 0, id1, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 0));
+  gkdc_response_clear(&resp);
+
+  /* Accepted: 2.01 {42: N2, 44: ID2, 46: the KDC's kdcchallenge}. */
+  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
+  CU_ASSERT_EQUAL_FATAL(resp.code, GKDC_CODE(2, 1));
+  CU_ASSERT_EQUAL(resp.content_format, GKDC_CF_ACE_CBOR);
+  CU_ASSERT_FATAL(resp.payload_len <= sizeof(resp_payload));
+  memcpy(resp_payload, resp.payload, resp.payload_len);
+  resp_len = resp.payload_len;
+  gkdc_response_clear(&resp);
+  CU_ASSERT_FATAL(gkdc_cbor_dec_init(&d, resp_payload, resp_len, NULL) == GKDC_CBOR_OK);
+  CU_ASSERT_FATAL(gkdc_cbor_dec_enter_map(&d, NULL));
+  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 42, &v) && gkdc_cbor_dec_get_bstr(&v, &n2));
+  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 44, &v) && gkdc_cbor_dec_get_bstr(&v, &id2));
+  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 46, &v) &&
+                  gkdc_cbor_dec_get_bstr(&v, &challenge));
+  CU_ASSERT_EQUAL(n2.len, 8);
+  CU_ASSERT(id2.len == 1 && id2.ptr[0] == 0x01); /* smallest free value other than ID1 */
+  CU_ASSERT(challenge.len == 2 && challenge.ptr[0] == 0x0a);
+
+  /* The client derives the same context and sends GET over OSCORE. */
+  memset(&m, 0, sizeof(m));
+  m.has_id = 1;
+  m.has_ms = 1;
+  m.ms.ptr = ms;
+  m.ms.len = unhex(master_secret_hex, ms, sizeof(ms));
+  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(client);
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = 77;
+  get.token_len = 1;
+  get.token[0] = 0x42;
+  get.options[0] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"x", 1}};
+  get.option_count = 1;
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf),
+                                                    &creq),
+                        GKDC_OSCORE_OK);
+  dispatches = 0;
+  reply_wire_len = 0;
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  CU_ASSERT_EQUAL(dispatches, 1);
+  CU_ASSERT(dispatch_had_authz);
+  CU_ASSERT_FATAL(reply_wire_len > 0);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+  CU_ASSERT_EQUAL(answer.code, GKDC_CODE(2, 4));
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_unprotect_response(client, &answer, &inner, inner_buf,
+                                                       sizeof(inner_buf), &creq),
+                        GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(inner.code, GKDC_CODE(2, 5));
+  CU_ASSERT(inner.payload.len == 2 && memcmp(inner.payload.ptr, "hi", 2) == 0);
+
+  /* The CON retransmission is answered from the cache, not dispatched. */
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  CU_ASSERT_EQUAL(dispatches, 1);
+  CU_ASSERT_EQUAL(reply_code, GKDC_CODE(2, 4));
+
+  /* After the token's exp the context answers 4.01 and is gone; the KDC
+   * hears of it. */
+  fake_time += 3601;
+  tokens_ended = 0;
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf),
+                                                    &creq),
+                        GKDC_OSCORE_OK);
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
+  CU_ASSERT_EQUAL(tokens_ended, 1);
+  CU_ASSERT_EQUAL(dispatches, 1);
+
+  gkdc_oscore_ctx_free(client);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -184,19 +503,24 @@ int main(void)
     return 1;
   }
   desc = entry();
+  cx = oscore_test_crypto();
+  if (cx == NULL)
+    return 1;
 
   if (CU_initialize_registry() != CUE_SUCCESS)
     return 1;
   suite = CU_add_suite("profile-oscore", NULL, NULL);
   if (suite == NULL || CU_add_test(suite, "descriptor", test_descriptor) == NULL ||
       CU_add_test(suite, "init needs host hooks", test_init_needs_hooks) == NULL ||
-      CU_add_test(suite, "interceptor OSCORE errors", test_interceptor_errors) == NULL)
+      CU_add_test(suite, "interceptor OSCORE errors", test_interceptor_errors) == NULL ||
+      CU_add_test(suite, "authz-info then OSCORE", test_authz_info_then_oscore) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
   CU_cleanup_registry();
+  oscore_test_crypto_unload();
   if (getenv("GKDC_NO_DLCLOSE") == NULL)
     dlclose(dl);
   return failures == 0 ? 0 : 1;

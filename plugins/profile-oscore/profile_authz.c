@@ -1,0 +1,365 @@
+/*
+ * POST /authz-info of the OSCORE profile (RFC 9203 section 4): the client
+ * posts the access token with nonce1 and its Recipient ID; the server
+ * verifies the token (RFC 9200 section 5.10.1.1), picks nonce2 and its own
+ * Recipient ID, derives the security context, binds the token to it, asks
+ * the KDC for its Token Transfer Response parameters and answers 2.01.
+ *
+ * NOTE: not implemented yet: the update of access rights over an existing
+ * context (a protected POST with the token alone), replacing an older
+ * context of the same client, persisting tokens and contexts in the store,
+ * and tokens signed by the AS (only keys shared with it are configured).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <gkdc/cbor.h>
+#include <gkdc/cose.h>
+#include <gkdc/cwt.h>
+#include <gkdc/kdc.h>
+
+#include "profile_internal.h"
+
+/* Sizes of nonce2 and of the buffer for the KDC's response pairs. */
+#define NONCE2_LEN 8
+#define KDC_ENTRIES_MAX 2048
+
+/* OAuth error code of RFC 9200 section 5.8.3 sent with 4.00. */
+#define OAUTH_ERROR_KEY 30
+#define OAUTH_INVALID_REQUEST 1
+
+int profile_authz_configure(struct profile_state *ps)
+{
+  const gkdc_cfg *cfg = GKDC_HAS_OP(ps->host, config_get0) ? ps->host->config_get0(ps->self)
+                                                           : NULL;
+  const gkdc_cfg *keys;
+  size_t i;
+
+  if (cfg == NULL || !gkdc_cfg_get_string(cfg, "audience", &ps->audience))
+    return 1; /* no /authz-info */
+  if (!gkdc_cfg_get_string(cfg, "issuer", &ps->issuer))
+    ps->issuer = NULL;
+
+  keys = gkdc_cfg_get0(cfg, "as_keys");
+  for (i = 0; keys != NULL && i < gkdc_cfg_count(keys); i++) {
+    const gkdc_cfg *k = gkdc_cfg_elem0(keys, i);
+    struct as_key *ak;
+    int64_t alg = 0;
+
+    if (ps->as_key_count == PROFILE_MAX_AS_KEYS) {
+      profile_log(ps, GKDC_LOG_ERR, "%s: more than %d as_keys", gkdc_cfg_where(k),
+                  PROFILE_MAX_AS_KEYS);
+      return 0;
+    }
+    ak = &ps->as_keys[ps->as_key_count];
+    if (!gkdc_cfg_get_hex(k, "key", ak->key, sizeof(ak->key), &ak->key_len) ||
+        ak->key_len == 0) {
+      profile_log(ps, GKDC_LOG_ERR, "%s: as_keys entry needs key = \"hex\" of 1 to 32 bytes",
+                  gkdc_cfg_where(k));
+      return 0;
+    }
+    if (!gkdc_cfg_get_hex(k, "kid", ak->kid, sizeof(ak->kid), &ak->kid_len))
+      ak->kid_len = 0;
+    if (gkdc_cfg_get_int(k, "alg", &alg) && (alg < INT32_MIN || alg > INT32_MAX)) {
+      profile_log(ps, GKDC_LOG_ERR, "%s: invalid alg", gkdc_cfg_where(k));
+      return 0;
+    }
+    ak->alg = (int32_t)alg;
+    ps->as_key_count++;
+  }
+  return 1;
+}
+
+/* Key callback of gkdc_cwt_unwrap(): a key shared with the AS, by kid, or
+ * the only key when the token names none. */
+static int find_as_key(void *arg, const struct gkdc_cwt_key_query *q, const uint8_t **key,
+                       size_t *key_len, int32_t *key_alg)
+{
+  const struct profile_state *ps = arg;
+  size_t i;
+
+  if (q->type != GKDC_COSE_ENCRYPT0 && q->type != GKDC_COSE_MAC0)
+    return 0;
+  for (i = 0; i < ps->as_key_count; i++) {
+    const struct as_key *k = &ps->as_keys[i];
+    int match = q->kid.ptr != NULL
+                    ? k->kid_len == q->kid.len && memcmp(k->kid, q->kid.ptr, q->kid.len) == 0
+                    : ps->as_key_count == 1;
+
+    if (match) {
+      *key = k->key;
+      *key_len = k->key_len;
+      *key_alg = k->alg;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Sets an error response: 4.00 carries {30: invalid_request}. */
+static int reply(struct gkdc_response *resp, uint8_t code)
+{
+  static const uint8_t invalid_request[] = {0xa1, 0x18, OAUTH_ERROR_KEY,
+                                            OAUTH_INVALID_REQUEST};
+
+  if (code == GKDC_CODE(4, 0))
+    gkdc_response_set(resp, code, GKDC_CF_ACE_CBOR, invalid_request,
+                      sizeof(invalid_request));
+  else
+    gkdc_response_set(resp, code, GKDC_CF_NONE, NULL, 0);
+  return GKDC_HANDLED;
+}
+
+static void bound_token_free(void *p)
+{
+  struct bound_token *bt = p;
+
+  if (bt == NULL)
+    return;
+  free(bt->token_id);
+  free(bt->scope);
+  free(bt->audience);
+  free(bt);
+}
+
+static uint8_t *copy_bytes(const uint8_t *p, size_t len)
+{
+  uint8_t *q = malloc(len > 0 ? len : 1);
+
+  if (q != NULL && len > 0)
+    memcpy(q, p, len);
+  return q;
+}
+
+/* Builds the binding of an accepted token: its id (cti, or SHA-256 of the
+ * claims), scope, audience and expiry. */
+static struct bound_token *bind_token(const struct profile_state *ps,
+                                      const struct gkdc_crypto *cx,
+                                      const struct gkdc_cwt_claims *c, int64_t now)
+{
+  struct bound_token *bt = calloc(1, sizeof(*bt));
+  uint8_t digest[GKDC_MAX_HASH_LEN];
+  size_t digest_len = sizeof(digest);
+
+  if (bt == NULL)
+    return NULL;
+  if (c->present & GKDC_CWT_HAS_CTI) {
+    bt->token_id = copy_bytes(c->cti.ptr, c->cti.len);
+    bt->authz.token_id.len = c->cti.len;
+  } else if (gkdc_crypto_hash(cx, GKDC_COSE_ALG_SHA256, c->encoded.ptr, c->encoded.len,
+                              digest, &digest_len)) {
+    bt->token_id = copy_bytes(digest, digest_len);
+    bt->authz.token_id.len = digest_len;
+  }
+  bt->scope = copy_bytes(c->scope.ptr, c->scope.len);
+  bt->audience = strdup(ps->audience);
+  if (bt->token_id == NULL || bt->scope == NULL || bt->audience == NULL) {
+    bound_token_free(bt);
+    return NULL;
+  }
+
+  bt->authz.size = sizeof(bt->authz);
+  bt->authz.ace_profile = "coap_oscore";
+  bt->authz.token_id.ptr = bt->token_id;
+  bt->authz.scope.ptr = bt->scope;
+  bt->authz.scope.len = c->scope.len;
+  bt->authz.audience = bt->audience;
+  if (c->present & GKDC_CWT_HAS_EXP)
+    bt->authz.expires_at = c->exp;
+  else if (c->present & GKDC_CWT_HAS_EXI)
+    bt->authz.expires_at = now + (int64_t)c->exi;
+  return bt;
+}
+
+const struct gkdc_authz *profile_context_authz(const struct gkdc_oscore_ctx *ctx, int64_t now,
+                                               int *expired)
+{
+  const struct bound_token *bt = ctx->user;
+
+  *expired = 0;
+  if (bt == NULL)
+    return NULL;
+  if (bt->authz.expires_at != 0 && now >= bt->authz.expires_at) {
+    *expired = 1;
+    return NULL;
+  }
+  return &bt->authz;
+}
+
+/* Verifies the token and checks its claims; returns 0 and the response
+ * code on failure. */
+static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
+                        struct gkdc_bytes token, int64_t now, uint8_t *work, size_t work_len,
+                        struct gkdc_cwt_claims *c, uint8_t *code)
+{
+  enum gkdc_cose_err err;
+
+  err = gkdc_cwt_unwrap(cx, token.ptr, token.len, GKDC_COSE_ENCRYPT0, find_as_key, ps, work,
+                        work_len, c, NULL);
+  if (err != GKDC_COSE_OK) {
+    profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: %s", gkdc_cose_err_str(err));
+    *code = err == GKDC_COSE_ERR_CBOR || err == GKDC_COSE_ERR_STRUCTURE ? GKDC_CODE(4, 0)
+                                                                        : GKDC_CODE(4, 1);
+    return 0;
+  }
+
+  /* RFC 9200 section 5.10.1.1: issuer, lifetime, audience, scope. */
+  if (ps->issuer != NULL &&
+      (!(c->present & GKDC_CWT_HAS_ISS) || c->iss.len != strlen(ps->issuer) ||
+       memcmp(c->iss.ptr, ps->issuer, c->iss.len) != 0)) {
+    *code = GKDC_CODE(4, 1);
+    return 0;
+  }
+  if (!gkdc_cwt_time_valid(c, now)) {
+    *code = GKDC_CODE(4, 1);
+    return 0;
+  }
+  if (!gkdc_cwt_aud_contains(c, ps->audience)) {
+    *code = GKDC_CODE(4, 3);
+    return 0;
+  }
+  if (!(c->present & GKDC_CWT_HAS_SCOPE) || !(c->present & GKDC_CWT_HAS_CNF)) {
+    *code = GKDC_CODE(4, 0);
+    return 0;
+  }
+  return 1;
+}
+
+/* Asks the KDC for its Token Transfer Response pairs. Returns 1 (with no
+ * pairs when no KDC is loaded), or 0 when the KDC failed. */
+static int kdc_pairs(struct profile_state *ps, const struct gkdc_authz *authz,
+                     const struct gkdc_request *req, uint8_t *entries, size_t *entries_len,
+                     size_t *count)
+{
+  struct gkdc_provider prov;
+  const struct gkdc_kdc_ops *kdc;
+  struct gkdc_kdc_token_transfer tt;
+  int err = 0;
+
+  *count = 0;
+  if (!GKDC_HAS_OP(ps->host, get_kdc) || !ps->host->get_kdc(&prov)) {
+    *entries_len = 0;
+    return 1;
+  }
+  kdc = prov.ops;
+  if (!GKDC_HAS_OP(kdc, token_transfer)) {
+    *entries_len = 0;
+    return 1;
+  }
+  memset(&tt, 0, sizeof(tt));
+  tt.size = sizeof(tt);
+  tt.authz = authz;
+  tt.request_map = req->payload;
+  tt.request_map_len = req->payload_len;
+  if (!kdc->token_transfer(prov.state, &tt, entries, entries_len, count, &err)) {
+    profile_log(ps, GKDC_LOG_ERR, "/authz-info: the KDC's token transfer failed (error %d)",
+                err);
+    return 0;
+  }
+  return 1;
+}
+
+/* The steps after the token verified: context, binding, KDC, response. */
+static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
+                        const struct gkdc_request *req, const struct gkdc_oscore_authz_info *a,
+                        const struct gkdc_cwt_claims *c, int64_t now,
+                        struct gkdc_response *resp)
+{
+  struct gkdc_oscore_input_material m;
+  struct gkdc_bytes osc, n2, id2;
+  uint8_t nonce2[NONCE2_LEN], server_id[GKDC_OSCORE_MAX_ID_LEN], out[KDC_ENTRIES_MAX + 64];
+  uint8_t *entries = NULL;
+  size_t id2_len, entries_len = KDC_ENTRIES_MAX, count, out_len;
+  struct gkdc_oscore_ctx *ctx;
+  struct bound_token *bt;
+
+  /* The osc material, ID lengths and fresh values. */
+  if (gkdc_oscore_cnf_osc(c->cnf.ptr, c->cnf.len, &osc) != GKDC_OSCORE_OK ||
+      gkdc_oscore_input_material_parse(osc.ptr, osc.len, &m) != GKDC_OSCORE_OK)
+    return reply(resp, GKDC_CODE(4, 0));
+  if (!gkdc_crypto_random(cx, nonce2, sizeof(nonce2)) ||
+      !gkdc_oscore_pick_recipient_id(ps->contexts, a->client_recipient_id.ptr,
+                                     a->client_recipient_id.len, sizeof(server_id),
+                                     server_id, &id2_len))
+    return reply(resp, GKDC_CODE(5, 0));
+  n2.ptr = nonce2;
+  n2.len = sizeof(nonce2);
+  id2.ptr = server_id;
+  id2.len = id2_len;
+
+  /* An ID1 too long for the AEAD, or equal to ID2, gives no context. */
+  ctx = gkdc_oscore_ace_derive(cx, &m, a->nonce1, n2, a->client_recipient_id, id2,
+                               GKDC_OSCORE_ACE_SERVER);
+  if (ctx == NULL)
+    return reply(resp, GKDC_CODE(4, 0));
+  bt = bind_token(ps, cx, c, now);
+  if (bt == NULL) {
+    gkdc_oscore_ctx_free(ctx);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+  ctx->user = bt;
+  ctx->user_free = bound_token_free;
+  if (!gkdc_oscore_ctxset_add(ps->contexts, ctx)) {
+    gkdc_oscore_ctx_free(ctx);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+
+  entries = malloc(KDC_ENTRIES_MAX);
+  if (entries == NULL || !kdc_pairs(ps, &bt->authz, req, entries, &entries_len, &count) ||
+      !gkdc_oscore_authz_info_response(nonce2, sizeof(nonce2), server_id, id2_len, entries,
+                                       entries_len, count, out, sizeof(out), &out_len)) {
+    gkdc_oscore_ctxset_remove(ps->contexts, ctx);
+    free(entries);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+  free(entries);
+
+  profile_log(ps, GKDC_LOG_INFO, "/authz-info: token accepted, context with %zu-byte IDs",
+              id2_len);
+  gkdc_response_set(resp, GKDC_CODE(2, 1), GKDC_CF_ACE_CBOR, out, out_len);
+  return GKDC_HANDLED;
+}
+
+int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_response *resp)
+{
+  struct profile_state *ps = arg;
+  const struct gkdc_crypto *cx;
+  struct gkdc_oscore_authz_info a;
+  struct gkdc_cwt_claims claims;
+  uint8_t *work = NULL;
+  int64_t now;
+  uint8_t code;
+  int result;
+
+  if (req->method != GKDC_POST)
+    return reply(resp, GKDC_CODE(4, 5));
+  /* NOTE: a protected POST updates the access rights of a context; not
+   * supported yet. */
+  if (req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE)
+    return reply(resp, GKDC_CODE(4, 0));
+  if (req->content_format != GKDC_CF_ACE_CBOR ||
+      gkdc_oscore_authz_info_parse(req->payload, req->payload_len, &a) != GKDC_OSCORE_OK)
+    return reply(resp, GKDC_CODE(4, 0));
+  /* A new context needs nonce1 and the client's Recipient ID. */
+  if (!a.has_nonce1 || a.nonce1.len == 0 || !a.has_client_recipient_id ||
+      a.access_token.len > PROFILE_MAX_TOKEN)
+    return reply(resp, GKDC_CODE(4, 0));
+
+  cx = GKDC_HAS_OP(ps->host, crypto_get0) ? ps->host->crypto_get0() : NULL;
+  now = GKDC_HAS_OP(ps->host, now) ? ps->host->now() : 0;
+  work = malloc(a.access_token.len);
+  if (cx == NULL || work == NULL) {
+    free(work);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+
+  if (!verify_token(ps, cx, a.access_token, now, work, a.access_token.len, &claims, &code))
+    result = reply(resp, code);
+  else
+    result = accept_token(ps, cx, req, &a, &claims, now, resp);
+
+  /* The decrypted claims contain the Master Secret. */
+  gkdc_wipe(work, a.access_token.len);
+  free(work);
+  return result;
+}

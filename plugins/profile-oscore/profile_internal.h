@@ -1,0 +1,68 @@
+/*
+ * State shared by the parts of the profile-oscore plugin (not the core).
+ */
+#ifndef GKDC_PROFILE_OSCORE_INTERNAL_H
+#define GKDC_PROFILE_OSCORE_INTERNAL_H
+
+#include <gkdc/host.h>
+#include <gkdc/plugin.h>
+
+#include "oscore.h"
+
+/* Largest token accepted at /authz-info. */
+#define PROFILE_MAX_TOKEN 1024
+/* Keys of the AS that the plugin's configuration may list. */
+#define PROFILE_MAX_AS_KEYS 8
+
+/* A symmetric key shared with the AS, to decrypt or verify tokens. */
+struct as_key {
+  uint8_t kid[32];
+  size_t kid_len;
+  uint8_t key[32];
+  size_t key_len;
+  int32_t alg; /* 0: any */
+};
+
+struct profile_state {
+  gkdc_plugin *self;
+  const struct gkdc_host_api *host;
+  struct gkdc_oscore_ctxset *contexts;
+
+  /* /authz-info configuration; audience NULL disables the route. */
+  const char *audience;
+  const char *issuer; /* NULL: any */
+  struct as_key as_keys[PROFILE_MAX_AS_KEYS];
+  size_t as_key_count;
+};
+
+/* The token bound to a security context (ctx->user). */
+struct bound_token {
+  struct gkdc_authz authz;
+  uint8_t *token_id;
+  uint8_t *scope;
+  char *audience;
+};
+
+void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Reads the /authz-info settings of the plugin's config section:
+ * `audience` (string), optional `issuer`, and `as_keys`, a list of
+ * { kid = "hex"; key = "hex"; alg = int; }. Returns 1, or 0 after logging
+ * an invalid setting.
+ */
+int profile_authz_configure(struct profile_state *ps);
+
+/* The POST /authz-info handler (route argument: the profile state). */
+int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_response *resp);
+
+/*
+ * The authorization of a context's bound token for a request at `now`, or
+ * NULL when no token is bound. Sets *expired when the token's lifetime is
+ * over; the caller then removes the context (after telling the KDC).
+ */
+const struct gkdc_authz *profile_context_authz(const struct gkdc_oscore_ctx *ctx, int64_t now,
+                                               int *expired);
+
+#endif
