@@ -52,10 +52,10 @@ static const struct {
 };
 
 /* Logs why group `group` refuses the start; returns 0. */
-static int refuse(const struct kdc_state *k, const char *group, const char *fmt, ...)
+static int reject_start(const struct kdc_state *k, const char *group, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int refuse(const struct kdc_state *k, const char *group, const char *fmt, ...)
+static int reject_start(const struct kdc_state *k, const char *group, const char *fmt, ...)
 {
   char msg[256];
   va_list ap;
@@ -155,17 +155,17 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
 
   /* Modes. */
   if (gkdc_cfg_get0(node, "mode") != NULL && !gkdc_cfg_get_string(node, "mode", &mode))
-    return refuse(k, name, "%s must be a string", "mode");
+    return reject_start(k, name, "%s must be a string", "mode");
   if (strcmp(mode, "group+pairwise") == 0)
     g->modes = GKDC_AP_MODE_GROUP | GKDC_AP_MODE_PAIRWISE;
   else if (strcmp(mode, "group-only") == 0)
     g->modes = GKDC_AP_MODE_GROUP;
   else if (strcmp(mode, "pairwise-only") == 0)
-    return refuse(k, name, "mode \"%s\" is not supported: this KDC has no "
+    return reject_start(k, name, "mode \"%s\" is not supported: this KDC has no "
                   "Diffie-Hellman proof of possession; use \"group+pairwise\" or \"group-only\"",
                   mode);
   else
-    return refuse(k, name, "unknown mode \"%s\"", mode);
+    return reject_start(k, name, "unknown mode \"%s\"", mode);
 
   /* Credential format. */
   g->cred_fmt = GKDC_COSE_HDR_KCCS;
@@ -176,16 +176,16 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
         if (strcmp(fmt_name, cred_fmts[i].name) == 0)
           g->cred_fmt = cred_fmts[i].label;
       if (g->cred_fmt < 0)
-        return refuse(k, name, "unknown credential format \"%s\"", fmt_name);
+        return reject_start(k, name, "unknown credential format \"%s\"", fmt_name);
     } else if (!gkdc_cfg_get_int(node, "cred_fmt", &g->cred_fmt)) {
-      return refuse(k, name, "%s must be a name or a COSE header label", "cred_fmt");
+      return reject_start(k, name, "%s must be a name or a COSE header label", "cred_fmt");
     }
   }
   if (!k->host->find_credfmt(g->cred_fmt, &g->credfmt)) {
     char what[32];
 
     snprintf(what, sizeof(what), "%lld", (long long)g->cred_fmt);
-    return refuse(k, name, "unknown credential format %s: no credfmt plugin serves it",
+    return reject_start(k, name, "unknown credential format %s: no credfmt plugin serves it",
                   what);
   }
 
@@ -195,7 +195,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     char what[32];
 
     snprintf(what, sizeof(what), "%lld", (long long)v);
-    return refuse(k, name, "unknown hkdf algorithm %s (5 or 7)", what);
+    return reject_start(k, name, "unknown hkdf algorithm %s (5 or 7)", what);
   }
   g->hkdf_alg = (int32_t)v;
   if (!get_int(node, "gp_enc_alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v) ||
@@ -203,7 +203,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     char what[32];
 
     snprintf(what, sizeof(what), "%lld", (long long)v);
-    return refuse(k, name, "unknown gp_enc_alg %s", what);
+    return reject_start(k, name, "unknown gp_enc_alg %s", what);
   }
   g->gp_enc_alg = (int32_t)v;
   if (!get_int(node, "sign_alg", GKDC_COSE_ALG_EDDSA, &v) ||
@@ -211,7 +211,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     char what[32];
 
     snprintf(what, sizeof(what), "%lld", (long long)v);
-    return refuse(k, name, "unknown sign_alg %s", what);
+    return reject_start(k, name, "unknown sign_alg %s", what);
   }
   g->sign_alg = (int32_t)v;
   if (g->modes & GKDC_AP_MODE_PAIRWISE) {
@@ -220,7 +220,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
       char what[32];
 
       snprintf(what, sizeof(what), "%lld", (long long)v);
-      return refuse(k, name, "unknown alg %s", what);
+      return reject_start(k, name, "unknown alg %s", what);
     }
     g->aead_alg = (int32_t)v;
     if (!get_int(node, "ecdh_alg", GKDC_COSE_ALG_ECDH_SS_HKDF_256, &v) ||
@@ -228,35 +228,35 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
       char what[32];
 
       snprintf(what, sizeof(what), "%lld", (long long)v);
-      return refuse(k, name, "unknown ecdh_alg %s (-27 or -28)", what);
+      return reject_start(k, name, "unknown ecdh_alg %s (-27 or -28)", what);
     }
     g->ecdh_alg = (int32_t)v;
   }
 
   /* Other settings. */
   if (!get_int(node, "max_stale_sets", 3, &v) || v < 2 || v > 1000)
-    return refuse(k, name, "%s must be an integer from 2 to 1000", "max_stale_sets");
+    return reject_start(k, name, "%s must be an integer from 2 to 1000", "max_stale_sets");
   g->max_stale_sets = (uint32_t)v;
   if (!get_int(node, "max_sender_id_len", GKDC_STORE_SID_MAX, &v) || v < 1 ||
       v > GKDC_STORE_SID_MAX)
-    return refuse(k, name, "%s must be an integer from 1 to 7", "max_sender_id_len");
+    return reject_start(k, name, "%s must be an integer from 1 to 7", "max_sender_id_len");
   g->max_sid_len = (size_t)v;
   if (!get_int(node, "exp_lifetime", 2592000, &v) || v < 0)
-    return refuse(k, name, "%s must be a number of seconds", "exp_lifetime");
+    return reject_start(k, name, "%s must be a number of seconds", "exp_lifetime");
   g->lifetime = v;
   if (!get_bool(node, "active", 1, &g->active) ||
       !get_bool(node, "java_compatible", 0, &g->java_compatible) ||
       !get_bool(node, "rekey_on_leave", 1, &g->rekey_on_leave))
-    return refuse(k, name, "%s must be true or false",
+    return reject_start(k, name, "%s must be true or false",
                   "active, java_compatible and rekey_on_leave each");
   if (!get_hex(node, "gid_prefix", g->gid_prefix, sizeof(g->gid_prefix),
                &g->gid_prefix_len))
-    return refuse(k, name, "%s must be hex of at most 8 bytes", "gid_prefix");
+    return reject_start(k, name, "%s must be hex of at most 8 bytes", "gid_prefix");
 
   /* Policies (RFC 9594 section 4.3.1, defaults of the OSCORE profile). */
   if (!get_int(node, "key_update_check_interval", 3600, &kci) || kci < 0 ||
       !get_int(node, "exp_delta", 0, &delta) || delta < 0)
-    return refuse(k, name, "%s must be non-negative integers",
+    return reject_start(k, name, "%s must be non-negative integers",
                   "key_update_check_interval and exp_delta");
   gkdc_cbor_enc_init(&e, g->policies, sizeof(g->policies));
   gkdc_cbor_enc_put_map(&e, 2);
@@ -269,26 +269,26 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
 
   /* The Group Manager's credential and private key. */
   if (!get_hex(node, "gm_cred", buf, sizeof(buf), &len) || len == 0)
-    return refuse(k, name, "%s: the Group Manager's credential (hex) is required",
-                  "gm_cred");
+    return reject_start(k, name, "%s must be the Group Manager's credential in hex",
+                        "gm_cred");
   if ((g->gm_cred = malloc(len)) == NULL)
     return 0;
   memcpy(g->gm_cred, buf, len);
   g->gm_cred_len = len;
   if (!((const struct gkdc_credfmt_ops *)g->credfmt.ops)
            ->parse(g->credfmt.state, g->gm_cred, len, 0, &g->gm_parsed, &err))
-    return refuse(k, name, "%s is not a valid credential of the group's format",
+    return reject_start(k, name, "%s is not a valid credential of the group's format",
                   "gm_cred");
   g->gm_info = ((const struct gkdc_credfmt_ops *)g->credfmt.ops)
                    ->info_get0(g->credfmt.state, g->gm_parsed);
   if (g->gm_info->alg != g->sign_alg || g->gm_info->kty != kty ||
       g->gm_info->curve != curve)
-    return refuse(k, name, "%s does not fit the group's signature algorithm",
+    return reject_start(k, name, "%s does not fit the group's signature algorithm",
                   "gm_cred");
   if (!get_hex(node, "gm_key", g->gm_priv, sizeof(g->gm_priv), &g->gm_priv_len) ||
       g->gm_priv_len == 0)
-    return refuse(k, name, "%s: the Group Manager's private key (hex) is required",
-                  "gm_key");
+    return reject_start(k, name, "%s must be the Group Manager's private key in hex "
+                        "(at most 32 bytes)", "gm_key");
   {
     uint8_t pub[GKDC_MAX_PUB_LEN];
     size_t pub_len = sizeof(pub);
@@ -297,7 +297,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
                                          g->gm_priv_len, pub, &pub_len) ||
         pub_len != g->gm_info->pub.len ||
         memcmp(pub, g->gm_info->pub.ptr, pub_len) != 0)
-      return refuse(k, name, "%s does not match the public key of gm_cred", "gm_key");
+      return reject_start(k, name, "%s does not match the public key of gm_cred", "gm_key");
   }
 
   /* The gm-admin configuration object the appprofile validates. */
@@ -362,7 +362,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     size_t n = 0;
 
     if (!get_hex(init, "master_secret", b, sizeof(b), &n))
-      return refuse(k, name, "%s must be hex of at most 64 bytes", "initial.master_secret");
+      return reject_start(k, name, "%s must be hex of at most 64 bytes", "initial.master_secret");
     if (n > 0) {
       gkdc_cbor_enc_put_int(&e, CFG_MASTER_SECRET);
       gkdc_cbor_enc_put_bstr(&e, b, n);
@@ -370,14 +370,14 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     }
     if (gkdc_cfg_get0(init, "master_salt") != NULL) {
       if (!get_hex(init, "master_salt", b, sizeof(b), &n))
-        return refuse(k, name, "%s must be hex of at most 64 bytes", "initial.master_salt");
+        return reject_start(k, name, "%s must be hex of at most 64 bytes", "initial.master_salt");
       gkdc_cbor_enc_put_int(&e, CFG_MASTER_SALT);
       gkdc_cbor_enc_put_bstr(&e, b, n);
       pairs++;
     }
     if (gkdc_cfg_get0(init, "next_sender_id") != NULL) {
       if (!get_hex(init, "next_sender_id", b, g->max_sid_len, &n) || n == 0)
-        return refuse(k, name, "%s must be hex of 1 to max_sender_id_len bytes",
+        return reject_start(k, name, "%s must be hex of 1 to max_sender_id_len bytes",
                       "initial.next_sender_id");
       gkdc_cbor_enc_put_int(&e, CFG_SENDER_IDS);
       gkdc_cbor_enc_put_array(&e, 1);
@@ -412,7 +412,7 @@ static int check_existing(const struct kdc_state *k, const struct kdc_group *g,
 
   for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
     if (f[i].want != f[i].have)
-      return refuse(k, g->name, "the configured %s differs from the stored group's "
+      return reject_start(k, g->name, "the configured %s differs from the stored group's "
                     "(stored %lld, configured %lld)",
                     f[i].field, (long long)f[i].have, (long long)f[i].want);
   return 1;
@@ -519,7 +519,7 @@ static int group_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_gr
        !get_hex(init, "master_salt", salt, sizeof(salt), &salt_len) ||
        !get_hex(init, "gid", gid, sizeof(gid), &gid_len) ||
        !get_int(init, "exp", 0, &exp) || exp < 0))
-    return refuse(k, g->name, "%s: master_secret, master_salt and gid are hex, exp "
+    return reject_start(k, g->name, "%s: master_secret, master_salt and gid are hex, exp "
                   "is Unix seconds", "initial");
 
   settings->name = g->name;
@@ -615,7 +615,7 @@ int kdc_config_load(struct kdc_state *k)
       return 0;
     for (j = 0; j < i; j++)
       if (strcmp(k->groups[j].name, g->name) == 0)
-        return refuse(k, g->name, "%s: the name appears twice", "groups");
+        return reject_start(k, g->name, "%s: the name appears twice", "groups");
     plen = strlen(k->root) + strlen(g->name) + 2;
     if ((g->path = malloc(plen)) == NULL)
       return 0;
@@ -624,7 +624,7 @@ int kdc_config_load(struct kdc_state *k)
     memset(&settings, 0, sizeof(settings));
     settings.size = sizeof(settings);
     if (!k->ap->config_parse(k->ap_p.state, map, map_len, &settings, &fail))
-      return refuse(k, g->name, "the application profile rejects the configuration: %s",
+      return reject_start(k, g->name, "the application profile rejects the configuration: %s",
                     fail.detail != NULL ? fail.detail : "no reason given");
     settings.name = g->name;
     settings.max_stale_sets = g->max_stale_sets;
@@ -636,7 +636,7 @@ int kdc_config_load(struct kdc_state *k)
       if (!same)
         return 0;
     } else if (!kdc_store_err_is(k, GKDC_STORE_E_NOT_FOUND)) {
-      return refuse(k, g->name, "cannot read it from the store: %s",
+      return reject_start(k, g->name, "cannot read it from the store: %s",
                     k->store->last_error_detail(k->store_p.state));
     } else if (!group_create(k, node, g, &settings)) {
       return 0;

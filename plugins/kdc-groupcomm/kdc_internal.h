@@ -228,6 +228,19 @@ int kdc_token_end(void *st, struct gkdc_bytes token_id, int reason,
 int kdc_new_challenge(const struct kdc_state *k, struct gkdc_bytes token_id,
                       uint8_t n_s[KDC_NONCE_LEN]);
 
+/* ---- kdc_client.c: the joining node's operations of struct gkdc_kdc_ops ---- */
+
+int kdc_join_request_build(void *st, const struct gkdc_kdc_join_args *args,
+                           uint8_t *out, size_t *out_len, int *err);
+int kdc_key_dist_parse(void *st, const uint8_t *payload, size_t payload_len,
+                       struct gkdc_kdc_key_dist *out, int *err);
+int kdc_token_transfer_request(void *st, uint32_t ask, uint8_t *entries,
+                               size_t *entries_len, size_t *entry_count, int *err);
+int kdc_token_transfer_response_parse(void *st, const uint8_t *payload,
+                                      size_t payload_len,
+                                      struct gkdc_kdc_token_transfer_info *out,
+                                      int *err);
+
 /* ---- kdc_rekey.c ---- */
 
 int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason);

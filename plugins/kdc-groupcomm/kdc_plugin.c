@@ -136,6 +136,10 @@ static const struct gkdc_kdc_ops kdc_ops = {
     .group_set_status = op_group_set_status,
     .rekey = op_rekey,
     .evict = op_evict,
+    .join_request_build = kdc_join_request_build,
+    .key_dist_parse = kdc_key_dist_parse,
+    .token_transfer_request = kdc_token_transfer_request,
+    .token_transfer_response_parse = kdc_token_transfer_response_parse,
 };
 
 /* Adds the root route and one prefix route per group. */

@@ -1344,11 +1344,13 @@ static void test_config_checks(void)
   restart_expect("{ name = \"g1\"; mode = \"group-only\"; " GM " }", 0, "mode");
   restart_expect("{ name = \"g1\"; gp_enc_alg = 30; " GM " }", 0, "gp_enc_alg");
   /* The stored group wins over pinned material of the configuration. */
-  restart_expect("{ name = \"g1\"; initial = { master_secret = \"00112233\"; }; " GM " }", 1,
+  restart_expect("{ name = \"g1\"; initial = { master_secret = \"00112233445566778899aabbccddeeff\"; }; " GM " }",
+                 1,
                  NULL);
   CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
   CU_ASSERT_EQUAL(g->key_version, num_before);
-  CU_ASSERT(!(g->master_secret.len == 4 && memcmp(g->master_secret.ptr, "\x00\x11\x22\x33", 4) == 0));
+  CU_ASSERT(!(g->master_secret.len == 16 &&
+              memcmp(g->master_secret.ptr, "\x00\x11\x22\x33\x44\x55\x66\x77", 8) == 0));
   h_store_ops()->record_free(h_store.state, g);
 
   /* A new group takes pinned material and pre-provisioned members. */
@@ -1375,16 +1377,145 @@ static void test_config_checks(void)
   restart_expect(std_groups, 1, NULL);
 }
 
+/* ---- the joining node's operations (no plugin state needed) ---- */
+
+static struct h_plugin client_kdc;
+static const struct gkdc_kdc_ops *cops;
+
+static int client_suite_init(void)
+{
+  if (!h_load(H_KDC, GKDC_PLUGIN_KDC, "kdc-groupcomm", &client_kdc))
+    return -1;
+  cops = client_kdc.desc->ops;
+  return 0;
+}
+
+static int client_suite_clean(void)
+{
+  h_unload(&client_kdc);
+  return 0;
+}
+
+static void test_client_join_request(void)
+{
+  static const uint8_t scope[] = {0x82, 0x62, 'g', '1', 0x06};
+  static const uint8_t n_c[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  static const uint64_t roles[] = {REQ, RSP};
+  struct gkdc_kdc_join_args args;
+  uint8_t out[128];
+  size_t len = sizeof(out);
+  int err = 0;
+  /* {3: h'826267310 6', 4: [true, [2, 4], []], 5: h'', 6: h'0102..08',
+   *  26: "coap://[::1]/cb"} */
+  static const uint8_t want[] = {
+      0xa5, 0x03, 0x45, 0x82, 0x62, 'g', '1', 0x06, 0x04, 0x83, 0xf5, 0x82, 0x02, 0x04,
+      0x80, 0x05, 0x40, 0x06, 0x48, 1, 2, 3, 4, 5, 6, 7, 8, 0x18, 0x1a, 0x6f,
+      'c', 'o', 'a', 'p', ':', '/', '/', '[', ':', ':', '1', ']', '/', 'c', 'b'};
+
+  memset(&args, 0, sizeof(args));
+  args.size = sizeof(args);
+  args.scope_entry.ptr = scope;
+  args.scope_entry.len = sizeof(scope);
+  args.get_creds = 1;
+  args.get_creds_roles = roles;
+  args.get_creds_role_count = 2;
+  args.client_cred.ptr = (const uint8_t *)"";
+  args.cnonce.ptr = n_c;
+  args.cnonce.len = sizeof(n_c);
+  args.control_uri = "coap://[::1]/cb";
+  CU_ASSERT_FATAL(cops->join_request_build(NULL, &args, out, &len, &err));
+  CU_ASSERT_EQUAL(len, sizeof(want));
+  CU_ASSERT(len == sizeof(want) && memcmp(out, want, len) == 0);
+
+  /* Too small a buffer, a missing cnonce. */
+  len = 10;
+  CU_ASSERT(!cops->join_request_build(NULL, &args, out, &len, &err));
+  CU_ASSERT_EQUAL(err, GKDC_KDC_ERR_BUFFER);
+  args.cnonce.len = 0;
+  len = sizeof(out);
+  CU_ASSERT(!cops->join_request_build(NULL, &args, out, &len, &err));
+  CU_ASSERT_EQUAL(err, GKDC_KDC_ERR_MALFORMED);
+}
+
+static void test_client_key_dist_parse(void)
+{
+  /* {7: 1, 8: {2: h'00', 6: h'37fc'}, 9: 12, 10: 1, 11: 1609459200,
+   *  12: 2592000, 17: h'aa', 18: h'bb', 19: h'cc'} */
+  static const uint8_t good[] = {
+      0xa9, 0x07, 0x01, 0x08, 0xa2, 0x02, 0x41, 0x00, 0x06, 0x42, 0x37, 0xfc, 0x09, 0x0c,
+      0x0a, 0x01, 0x0b, 0x1a, 0x5f, 0xee, 0x66, 0x00, 0x0c, 0x1a, 0x00, 0x27, 0x8d, 0x00,
+      0x11, 0x41, 0xaa, 0x12, 0x41, 0xbb, 0x13, 0x41, 0xcc};
+  static const uint8_t no_num[] = {0xa2, 0x07, 0x01, 0x08, 0xa0};
+  static const uint8_t exp_only[] = {0xa4, 0x07, 0x01, 0x08, 0xa0, 0x09, 0x00, 0x0b, 0x01};
+  static const uint8_t bad_type[] = {0xa3, 0x07, 0x01, 0x08, 0xa0, 0x09, 0x41, 0x00};
+  struct gkdc_kdc_key_dist kd;
+  int err = 0;
+
+  memset(&kd, 0, sizeof(kd));
+  kd.size = sizeof(kd);
+  CU_ASSERT_FATAL(cops->key_dist_parse(NULL, good, sizeof(good), &kd, &err));
+  CU_ASSERT_EQUAL(kd.gkty, 1);
+  CU_ASSERT_EQUAL(kd.num, 12);
+  CU_ASSERT(kd.has_exp && kd.exp == 1609459200);
+  CU_ASSERT(kd.has_exi && kd.exi == 2592000);
+  CU_ASSERT(kd.has_profile && kd.ace_groupcomm_profile == 1);
+  CU_ASSERT_EQUAL(kd.key.len, 8);
+  CU_ASSERT(kd.kdc_cred_present && kd.kdc_cred.len == 1 && kd.kdc_cred.ptr[0] == 0xaa);
+  CU_ASSERT(kd.kdc_cred_verify.len == 1 && kd.kdc_cred_verify.ptr[0] == 0xcc);
+  CU_ASSERT_EQUAL(kd.creds.len, 0);
+  CU_ASSERT(!cops->key_dist_parse(NULL, no_num, sizeof(no_num), &kd, &err));
+  CU_ASSERT_EQUAL(err, GKDC_KDC_ERR_MALFORMED);
+  CU_ASSERT(!cops->key_dist_parse(NULL, exp_only, sizeof(exp_only), &kd, &err));
+  CU_ASSERT(!cops->key_dist_parse(NULL, bad_type, sizeof(bad_type), &kd, &err));
+  CU_ASSERT(!cops->key_dist_parse(NULL, good, sizeof(good) - 1, &kd, &err));
+}
+
+static void test_client_token_transfer(void)
+{
+  static const uint8_t want[] = {0x18, 0x2d, 0xf6, 0x18, 0x2f, 0xf6, 0x18, 0x30, 0xf6};
+  /* {45: [["g1", -8, [1], [1, 6], 14]], 46: h'0102030405060708'} */
+  static const uint8_t resp[] = {0xa2, 0x18, 0x2d, 0x81, 0x85, 0x62, 'g', '1', 0x27, 0x81,
+                                 0x01, 0x82, 0x01, 0x06, 0x0e, 0x18, 0x2e, 0x48, 1, 2, 3, 4,
+                                 5, 6, 7, 8};
+  static const uint8_t bad[] = {0xa1, 0x18, 0x2e, 0x01};
+  uint8_t out[16];
+  size_t len = sizeof(out), count = 0;
+  struct gkdc_kdc_token_transfer_info info;
+  int err = 0;
+
+  CU_ASSERT_FATAL(cops->token_transfer_request(
+      NULL, GKDC_KDC_ASK_SIGN_INFO | GKDC_KDC_ASK_ECDH_INFO | GKDC_KDC_ASK_KDC_DH_CREDS, out,
+      &len, &count, &err));
+  CU_ASSERT_EQUAL(count, 3);
+  CU_ASSERT(len == sizeof(want) && memcmp(out, want, len) == 0);
+  CU_ASSERT(!cops->token_transfer_request(NULL, 0x80, out, &len, &count, &err));
+
+  memset(&info, 0, sizeof(info));
+  info.size = sizeof(info);
+  CU_ASSERT_FATAL(cops->token_transfer_response_parse(NULL, resp, sizeof(resp), &info, &err));
+  CU_ASSERT_EQUAL(info.kdcchallenge.len, 8);
+  CU_ASSERT_EQUAL(info.sign_info.len, 12);
+  CU_ASSERT_EQUAL(info.ecdh_info.len, 0);
+  CU_ASSERT(!cops->token_transfer_response_parse(NULL, bad, sizeof(bad), &info, &err));
+}
+
 int main(void)
 {
   CU_pSuite s;
 
-  if (!h_have_appprofile()) {
-    printf("skipped: the appprofile-group-oscore plugin is not built\n");
-    return GKDC_TEST_EXIT_SKIP;
-  }
   if (CU_initialize_registry() != CUE_SUCCESS)
     return 1;
+  s = CU_add_suite("kdc-groupcomm joining node", client_suite_init, client_suite_clean);
+  CU_add_test(s, "join request build", test_client_join_request);
+  CU_add_test(s, "key distribution parse", test_client_key_dist_parse);
+  CU_add_test(s, "token transfer parameters", test_client_token_transfer);
+
+  /* NOTE: the KDC suite needs the appprofile plugin; without it only the
+   * joining node's operations are tested. */
+  if (!h_have_appprofile()) {
+    printf("the KDC suite is skipped: the appprofile-group-oscore plugin is not built\n");
+    return gkdc_test_run();
+  }
   s = CU_add_suite("kdc-groupcomm", suite_init, suite_clean);
   CU_add_test(s, "routes", test_routes);
   CU_add_test(s, "token transfer", test_token_transfer);
