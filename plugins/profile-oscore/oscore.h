@@ -537,6 +537,11 @@ int gkdc_oscore_msg_encode(const struct gkdc_coap_msg *msg, uint8_t *out,
 /* Parses a whole CoAP datagram; views point into `in`. Returns 1 or 0. */
 int gkdc_oscore_msg_decode(const uint8_t *in, size_t len, struct gkdc_coap_msg *msg);
 
+/* Decodes a uint option value (RFC 7252 section 3.2: big-endian, no
+ * leading zeros required, empty for 0) of at most 4 bytes. Returns 1, or 0
+ * for a longer value. */
+int gkdc_oscore_option_uint(const struct gkdc_coap_option *opt, uint32_t *v);
+
 /* The first option with `number`, or NULL. */
 const struct gkdc_coap_option *gkdc_oscore_msg_find(const struct gkdc_coap_msg *msg,
                                                     uint16_t number);

@@ -209,3 +209,16 @@ const struct gkdc_coap_option *gkdc_oscore_msg_find(const struct gkdc_coap_msg *
       return &msg->options[i];
   return NULL;
 }
+
+int gkdc_oscore_option_uint(const struct gkdc_coap_option *opt, uint32_t *v)
+{
+  uint32_t x = 0;
+  size_t i;
+
+  if (opt->value.len > 4)
+    return 0;
+  for (i = 0; i < opt->value.len; i++)
+    x = (x << 8) | opt->value.ptr[i];
+  *v = x;
+  return 1;
+}

@@ -6,20 +6,6 @@
 
 #include "oscore.h"
 
-/* Decodes a CoAP uint option value of at most 4 bytes. */
-static int uint_value(const struct gkdc_coap_option *o, uint32_t *v)
-{
-  uint32_t x = 0;
-  size_t i;
-
-  if (o->value.len > 4)
-    return 0;
-  for (i = 0; i < o->value.len; i++)
-    x = (x << 8) | o->value.ptr[i];
-  *v = x;
-  return 1;
-}
-
 int gkdc_oscore_inner_request(const struct gkdc_coap_msg *msg, const struct gkdc_peer *peer,
                               struct gkdc_oscore_inner *out)
 {
@@ -57,17 +43,17 @@ int gkdc_oscore_inner_request(const struct gkdc_coap_msg *msg, const struct gkdc
       out->query[req->query_count++] = o->value;
       break;
     case GKDC_OPT_CONTENT_FORMAT:
-      if (!uint_value(o, &v) || v > 0xffff)
+      if (!gkdc_oscore_option_uint(o, &v) || v > 0xffff)
         return 0;
       req->content_format = (int32_t)v;
       break;
     case GKDC_OPT_ACCEPT:
-      if (!uint_value(o, &v) || v > 0xffff)
+      if (!gkdc_oscore_option_uint(o, &v) || v > 0xffff)
         return 0;
       req->accept = (int32_t)v;
       break;
     case GKDC_OPT_OBSERVE:
-      if (!uint_value(o, &v) || v > 0xffffff)
+      if (!gkdc_oscore_option_uint(o, &v) || v > 0xffffff)
         return 0;
       req->observe = (int32_t)v;
       break;

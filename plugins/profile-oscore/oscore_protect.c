@@ -124,20 +124,6 @@ int gkdc_oscore_aad_encode(int32_t aead_alg, const uint8_t *kid, size_t kid_len,
 
 /* ---- message helpers ---- */
 
-/* Decodes a CoAP uint option value (at most 4 bytes). */
-static int option_uint(const struct gkdc_coap_option *opt, uint32_t *v)
-{
-  uint32_t x = 0;
-  size_t i;
-
-  if (opt->value.len > 4)
-    return 0;
-  for (i = 0; i < opt->value.len; i++)
-    x = (x << 8) | opt->value.ptr[i];
-  *v = x;
-  return 1;
-}
-
 static int append_option(struct gkdc_coap_option *opts, size_t *count, uint16_t number,
                          const uint8_t *ptr, size_t len)
 {
@@ -428,7 +414,7 @@ gkdc_oscore_protect_request(struct gkdc_oscore_ctx *ctx, const struct gkdc_coap_
   if (!is_request_code(in->code) || in->token_len > 8)
     return GKDC_OSCORE_ERR_INVALID;
   observe = gkdc_oscore_msg_find(in, GKDC_OPT_OBSERVE);
-  if (observe != NULL && !option_uint(observe, &observe_value))
+  if (observe != NULL && !gkdc_oscore_option_uint(observe, &observe_value))
     return GKDC_OSCORE_ERR_INVALID;
 
   st = next_piv(ctx, piv, &piv_len);
@@ -538,7 +524,7 @@ gkdc_oscore_unprotect_request(struct gkdc_oscore_ctx *ctx, const struct gkdc_coa
     return st;
 
   observe = gkdc_oscore_msg_find(out, GKDC_OPT_OBSERVE);
-  if (observe != NULL && !option_uint(observe, &observe_value))
+  if (observe != NULL && !gkdc_oscore_option_uint(observe, &observe_value))
     return GKDC_OSCORE_ERR_BAD_INNER;
 
   /* Step 7: the request verified. Update the window, keep the binding. */
