@@ -71,7 +71,7 @@ typedef struct gkdc_profile_binding gkdc_profile_binding;
  * client_free(). */
 typedef struct gkdc_profile_client gkdc_profile_client;
 
-/* What a client session starts from: the AS's Access Information. */
+/* The input of a client session: the AS's Access Information. */
 struct gkdc_profile_client_args {
   uint32_t size;
   struct gkdc_bytes access_token; /* the token bytes, as the AS sent them */
@@ -120,7 +120,7 @@ struct gkdc_profile_ops {
   /*
    * Builds the response that ends a request or an observation on the
    * association of `b` without a valid token: 4.01, unprotected where the
-   * profile's rules say so (OSCORE: an unprotected 4.01 for an expired
+   * profile's rules require it (OSCORE: an unprotected 4.01 for an expired
    * context).
    */
   int (*protect_error)(void *st, gkdc_profile_binding *b, uint8_t code,

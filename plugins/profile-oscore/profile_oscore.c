@@ -4,9 +4,9 @@
  *
  * The plugin registers the host's interceptor of requests with an OSCORE
  * option. For each one it finds the security context by (kid, kid
- * context), answers a CON retransmission from the context's response
- * cache, unprotects the request, dispatches the inner request to the
- * route handlers, protects the handler's response and sends it.
+ * context), responds to a CON retransmission from the context's response
+ * cache, unprotects the request, dispatches the inner request to the route
+ * handlers, protects the handler's response and sends it.
  * OSCORE-layer failures get the unprotected 4.02/4.01/4.00 of RFC 8613
  * section 8.2.
  *
@@ -62,7 +62,7 @@ static void reply_error(struct profile_state *ps, gkdc_exchange *x,
   ps->host->exchange_reply(x, &msg);
 }
 
-/* Answers a retransmitted CON request from the context's cache. Returns 1
+/* Responds to a retransmitted CON request from the context's cache. Returns 1
  * when it did. */
 static int reply_cached(struct profile_state *ps, gkdc_exchange *x,
                         struct gkdc_oscore_ctx *ctx, const struct gkdc_coap_msg *msg)
@@ -211,7 +211,7 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   if (reply_cached(ps, x, ctx, msg))
     return;
 
-  /* A context whose token expired answers 4.01 unprotected and goes. */
+  /* A context whose token expired gets an unprotected 4.01 and is removed. */
   authz = profile_context_authz(ctx, GKDC_HAS_OP(ps->host, now) ? ps->host->now() : 0,
                                 &expired);
   if (expired) {
