@@ -5,10 +5,13 @@
  * Recipient ID, derives the security context, binds the token to it, asks
  * the KDC for its Token Transfer Response parameters and answers 2.01.
  *
- * NOTE: not implemented yet: the update of access rights over an existing
- * context (a protected POST with the token alone), replacing an older
- * context of the same client, persisting tokens and contexts in the store,
- * and tokens signed by the AS (only keys shared with it are configured).
+ * A POST protected with an existing context updates its access rights
+ * (RFC 9203 section 4.4): the new token names the context's input material
+ * by `cnf` {3: id} and replaces the bound token.
+ *
+ * NOTE: not implemented yet: replacing an older context of the same
+ * client, persisting tokens and contexts in the store, and tokens signed
+ * by the AS (only keys shared with it are configured).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +138,8 @@ static uint8_t *copy_bytes(const uint8_t *p, size_t len)
  * claims), scope, audience and expiry. */
 static struct bound_token *bind_token(const struct profile_state *ps,
                                       const struct gkdc_crypto *cx,
-                                      const struct gkdc_cwt_claims *c, int64_t now)
+                                      const struct gkdc_cwt_claims *c, struct gkdc_bytes osc_id,
+                                      int64_t now)
 {
   struct bound_token *bt = calloc(1, sizeof(*bt));
   uint8_t digest[GKDC_MAX_HASH_LEN];
@@ -143,6 +147,13 @@ static struct bound_token *bind_token(const struct profile_state *ps,
 
   if (bt == NULL)
     return NULL;
+  if (osc_id.len > sizeof(bt->osc_id)) {
+    free(bt);
+    return NULL;
+  }
+  if (osc_id.len > 0)
+    memcpy(bt->osc_id, osc_id.ptr, osc_id.len);
+  bt->osc_id_len = osc_id.len;
   if (c->present & GKDC_CWT_HAS_CTI) {
     bt->token_id = copy_bytes(c->cti.ptr, c->cti.len);
     bt->authz.token_id.len = c->cti.len;
@@ -292,11 +303,12 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
                                GKDC_OSCORE_ACE_SERVER);
   if (ctx == NULL)
     return reply(resp, GKDC_CODE(4, 0));
-  bt = bind_token(ps, cx, c, now);
+  bt = bind_token(ps, cx, c, m.id, now);
   if (bt == NULL) {
     gkdc_oscore_ctx_free(ctx);
     return reply(resp, GKDC_CODE(5, 0));
   }
+  bt->authz.profile_data = ctx;
   ctx->user = bt;
   ctx->user_free = bound_token_free;
   if (!gkdc_oscore_ctxset_add(ps->contexts, ctx)) {
@@ -320,6 +332,80 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   return GKDC_HANDLED;
 }
 
+/* The kid of a cnf map {3: kid}, the only method an update may use. */
+static int cnf_kid(struct gkdc_bytes cnf, struct gkdc_bytes *kid)
+{
+  struct gkdc_cbor_dec d, v;
+  size_t pairs;
+
+  return gkdc_cbor_dec_init(&d, cnf.ptr, cnf.len, NULL) == GKDC_CBOR_OK &&
+         gkdc_cbor_dec_enter_map(&d, &pairs) && pairs == 1 &&
+         gkdc_cbor_dec_map_find_int(&d, GKDC_CNF_KID, &v) && gkdc_cbor_dec_get_bstr(&v, kid);
+}
+
+/*
+ * Updates the access rights of the context that protected the request
+ * (RFC 9203 section 4.4): the token's cnf must be {3: id} with the `id` of
+ * the context's input material. Any nonce or ID in the payload is ignored.
+ * The new token replaces the bound one and the KDC moves the memberships
+ * to it; the 2.01 (protected by the caller) carries the KDC's pairs, if
+ * any.
+ */
+static int update_token(struct profile_state *ps, const struct gkdc_crypto *cx,
+                        const struct gkdc_request *req, const struct gkdc_cwt_claims *c,
+                        int64_t now, struct gkdc_response *resp)
+{
+  const struct gkdc_authz *old_authz = req->peer->authz;
+  struct gkdc_oscore_ctx *ctx = old_authz != NULL ? old_authz->profile_data : NULL;
+  struct bound_token *old, *bt;
+  struct gkdc_bytes kid, osc_id;
+  struct gkdc_provider prov;
+  const struct gkdc_kdc_ops *kdc;
+  uint8_t entries[KDC_ENTRIES_MAX], out[KDC_ENTRIES_MAX + 8];
+  size_t entries_len = sizeof(entries), count, out_len;
+  struct gkdc_cbor_enc e;
+
+  if (ctx == NULL || ctx->user == NULL)
+    return reply(resp, GKDC_CODE(4, 1));
+  old = ctx->user;
+  if (!cnf_kid(c->cnf, &kid) || kid.len != old->osc_id_len ||
+      memcmp(kid.ptr, old->osc_id, kid.len) != 0)
+    return reply(resp, GKDC_CODE(4, 1));
+
+  osc_id.ptr = old->osc_id;
+  osc_id.len = old->osc_id_len;
+  bt = bind_token(ps, cx, c, osc_id, now);
+  if (bt == NULL)
+    return reply(resp, GKDC_CODE(5, 0));
+  bt->authz.profile_data = ctx;
+  if (!kdc_pairs(ps, &bt->authz, req, entries, &entries_len, &count)) {
+    bound_token_free(bt);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+
+  /* The KDC moves the memberships of the old token to the new one. */
+  if (GKDC_HAS_OP(ps->host, get_kdc) && ps->host->get_kdc(&prov)) {
+    kdc = prov.ops;
+    if (GKDC_HAS_OP(kdc, token_end))
+      kdc->token_end(prov.state, old->authz.token_id, GKDC_TOKEN_REPLACED, &bt->authz);
+  }
+  ctx->user = bt;
+  bound_token_free(old);
+  profile_log(ps, GKDC_LOG_INFO, "/authz-info: access rights of a context updated");
+
+  if (count == 0) {
+    gkdc_response_set(resp, GKDC_CODE(2, 1), GKDC_CF_NONE, NULL, 0);
+    return GKDC_HANDLED;
+  }
+  gkdc_cbor_enc_init(&e, out, sizeof(out));
+  gkdc_cbor_enc_put_map(&e, count);
+  gkdc_cbor_enc_put_raw(&e, entries, entries_len);
+  if (gkdc_cbor_enc_finish(&e, &out_len) != GKDC_CBOR_OK)
+    return reply(resp, GKDC_CODE(5, 0));
+  gkdc_response_set(resp, GKDC_CODE(2, 1), GKDC_CF_ACE_CBOR, out, out_len);
+  return GKDC_HANDLED;
+}
+
 int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_response *resp)
 {
   struct profile_state *ps = arg;
@@ -331,18 +417,16 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
   uint8_t code;
   int result;
 
+  int update = req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE;
+
   if (req->method != GKDC_POST)
     return reply(resp, GKDC_CODE(4, 5));
-  /* NOTE: a protected POST updates the access rights of a context; not
-   * supported yet. */
-  if (req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE)
-    return reply(resp, GKDC_CODE(4, 0));
   if (req->content_format != GKDC_CF_ACE_CBOR ||
-      gkdc_oscore_authz_info_parse(req->payload, req->payload_len, &a) != GKDC_OSCORE_OK)
+      gkdc_oscore_authz_info_parse(req->payload, req->payload_len, &a) != GKDC_OSCORE_OK ||
+      a.access_token.len > PROFILE_MAX_TOKEN)
     return reply(resp, GKDC_CODE(4, 0));
   /* A new context needs nonce1 and the client's Recipient ID. */
-  if (!a.has_nonce1 || a.nonce1.len == 0 || !a.has_client_recipient_id ||
-      a.access_token.len > PROFILE_MAX_TOKEN)
+  if (!update && (!a.has_nonce1 || a.nonce1.len == 0 || !a.has_client_recipient_id))
     return reply(resp, GKDC_CODE(4, 0));
 
   cx = GKDC_HAS_OP(ps->host, crypto_get0) ? ps->host->crypto_get0() : NULL;
@@ -355,6 +439,8 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
 
   if (!verify_token(ps, cx, a.access_token, now, work, a.access_token.len, &claims, &code))
     result = reply(resp, code);
+  else if (update)
+    result = update_token(ps, cx, req, &claims, now, resp);
   else
     result = accept_token(ps, cx, req, &a, &claims, now, resp);
 

@@ -37,10 +37,12 @@ struct profile_state {
 
 /* The token bound to a security context (ctx->user). */
 struct bound_token {
-  struct gkdc_authz authz;
+  struct gkdc_authz authz; /* profile_data: the security context */
   uint8_t *token_id;
   uint8_t *scope;
   char *audience;
+  uint8_t osc_id[32]; /* `id` of the OSCORE input material */
+  size_t osc_id_len;
 };
 
 void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)

@@ -34,6 +34,7 @@ static uint8_t reply_wire[1200];
 static size_t reply_wire_len;
 static int dispatches;
 static int dispatch_had_authz;
+static uint8_t dispatch_token_id[2];
 static struct gkdc_route authz_route;
 static int routes;
 static const gkdc_cfg *plugin_cfg;
@@ -84,10 +85,16 @@ static int fake_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg
 
 static int fake_dispatch(const struct gkdc_request *req, struct gkdc_response *resp)
 {
+  /* The inner POST /authz-info of an update goes to the plugin's route. */
+  if (req->path_count == 1 && req->path[0].len == 10 &&
+      memcmp(req->path[0].ptr, "authz-info", 10) == 0 && authz_route.handler != NULL)
+    return authz_route.handler(authz_route.arg, req, resp) == GKDC_HANDLED;
   dispatches++;
   dispatch_had_authz = req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE &&
                        req->peer->authz != NULL &&
                        strcmp(req->peer->authz->ace_profile, "coap_oscore") == 0;
+  if (dispatch_had_authz && req->peer->authz->token_id.len == 2)
+    memcpy(dispatch_token_id, req->peer->authz->token_id.ptr, 2);
   return gkdc_response_set(resp, GKDC_CODE(2, 5), GKDC_CF_NONE, (const uint8_t *)"hi", 2);
 }
 
@@ -284,8 +291,8 @@ static const char master_secret_hex[] = "f9af838368e353e78888e1426bd94e6f";
 
 /* Builds a CWT: Encrypt0 (alg 10, kid h'a1') over {1: iss, 3: aud, 4: exp,
  * 7: cti, 8: {4: {0: h'01', 2: ms}}, 9: scope}. */
-static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint8_t *out,
-                         size_t cap)
+static size_t make_token_cnf(const char *aud, int64_t exp, const char *key_hex, int cnf_kid,
+                             uint8_t cti, uint8_t *out, size_t cap)
 {
   struct gkdc_cbor_enc e;
   struct gkdc_cose_params params;
@@ -303,15 +310,21 @@ static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint
   gkdc_cbor_enc_put_uint(&e, 4);
   gkdc_cbor_enc_put_int(&e, exp);
   gkdc_cbor_enc_put_uint(&e, 7);
-  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x0b\x71", 2);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t[]){0x0b, cti}, 2);
   gkdc_cbor_enc_put_uint(&e, 8);
   gkdc_cbor_enc_put_map(&e, 1);
-  gkdc_cbor_enc_put_uint(&e, 4);
-  gkdc_cbor_enc_put_map(&e, 2);
-  gkdc_cbor_enc_put_uint(&e, 0);
-  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
-  gkdc_cbor_enc_put_uint(&e, 2);
-  gkdc_cbor_enc_put_bstr(&e, ms, ms_len);
+  if (cnf_kid) {
+    /* {3: kid}: the id of the input material of an existing context. */
+    gkdc_cbor_enc_put_uint(&e, 3);
+    gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  } else {
+    gkdc_cbor_enc_put_uint(&e, 4);
+    gkdc_cbor_enc_put_map(&e, 2);
+    gkdc_cbor_enc_put_uint(&e, 0);
+    gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+    gkdc_cbor_enc_put_uint(&e, 2);
+    gkdc_cbor_enc_put_bstr(&e, ms, ms_len);
+  }
   gkdc_cbor_enc_put_uint(&e, 9);
   gkdc_cbor_enc_put_bstr(&e, scope, sizeof(scope));
   CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &claims_len) == GKDC_CBOR_OK);
@@ -325,6 +338,12 @@ static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint
   CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, sizeof(key), claims, claims_len,
                                             NULL, 0, out, &out_len) == GKDC_COSE_OK);
   return out_len;
+}
+
+static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint8_t *out,
+                         size_t cap)
+{
+  return make_token_cnf(aud, exp, key_hex, 0, 0x71, out, cap);
 }
 
 /* POSTs {1: token, 40: nonce1, 43: id1} to the captured route. */
@@ -468,6 +487,58 @@ static void test_authz_info_then_oscore(void)
   CU_ASSERT_EQUAL(dispatches, 1);
   CU_ASSERT_EQUAL(reply_code, GKDC_CODE(2, 4));
 
+  /* Update of access rights: a protected POST /authz-info with a token
+   * whose cnf names the input material {3: h'01'}. */
+  {
+    uint8_t payload[600], upd_buf[1024];
+    struct gkdc_coap_msg post, upd;
+    struct gkdc_cbor_enc e;
+    size_t payload_len = 0;
+    uint8_t cf = GKDC_CF_ACE_CBOR;
+
+    CU_ASSERT_EQUAL(dispatch_token_id[1], 0x71);
+    token_len = make_token_cnf("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", 1,
+                               0x72, token, sizeof(token));
+    gkdc_cbor_enc_init(&e, payload, sizeof(payload));
+    gkdc_cbor_enc_put_map(&e, 1);
+    gkdc_cbor_enc_put_uint(&e, 1);
+    gkdc_cbor_enc_put_bstr(&e, token, token_len);
+    CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &payload_len) == GKDC_CBOR_OK);
+    memset(&post, 0, sizeof(post));
+    post.type = GKDC_COAP_CON;
+    post.code = GKDC_POST;
+    post.mid = 78;
+    post.token_len = 1;
+    post.token[0] = 0x43;
+    post.options[0] =
+        (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"authz-info", 10}};
+    post.options[1] = (struct gkdc_coap_option){GKDC_OPT_CONTENT_FORMAT, {&cf, 1}};
+    post.option_count = 2;
+    post.payload.ptr = payload;
+    post.payload.len = payload_len;
+    CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(client, &post, 0, &upd, upd_buf,
+                                                      sizeof(upd_buf), &creq),
+                          GKDC_OSCORE_OK);
+    intercept_fn(intercept_arg, NULL, &upd, &udp_peer);
+    CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+    CU_ASSERT_EQUAL_FATAL(gkdc_oscore_unprotect_response(client, &answer, &inner, inner_buf,
+                                                         sizeof(inner_buf), &creq),
+                          GKDC_OSCORE_OK);
+    CU_ASSERT_EQUAL(inner.code, GKDC_CODE(2, 1));
+    /* {46: h'0a0b'}, the KDC's pair. */
+    CU_ASSERT(inner.payload.len == 6 && inner.payload.ptr[0] == 0xa1 &&
+              inner.payload.ptr[2] == 0x2e);
+
+    /* The next request carries the new token's authorization. */
+    get.mid = 79;
+    CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf),
+                                                      &creq),
+                          GKDC_OSCORE_OK);
+    intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+    CU_ASSERT_EQUAL(dispatches, 2);
+    CU_ASSERT_EQUAL(dispatch_token_id[1], 0x72);
+  }
+
   /* After the token's exp the context answers 4.01 and is gone; the KDC
    * hears of it. */
   fake_time += 3601;
@@ -478,7 +549,7 @@ static void test_authz_info_then_oscore(void)
   intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
   CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
   CU_ASSERT_EQUAL(tokens_ended, 1);
-  CU_ASSERT_EQUAL(dispatches, 1);
+  CU_ASSERT_EQUAL(dispatches, 2);
 
   gkdc_oscore_ctx_free(client);
   desc->fini(state);
