@@ -6,6 +6,7 @@
 
 #include <gkdc/host.h>
 #include <gkdc/plugin.h>
+#include <gkdc/profile.h>
 
 #include "oscore.h"
 
@@ -66,5 +67,23 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
  */
 const struct gkdc_authz *profile_context_authz(const struct gkdc_oscore_ctx *ctx, int64_t now,
                                                int *expired);
+
+/* Client side operations of the profile table (profile_client.c); see
+ * <gkdc/profile.h>. */
+int profile_client_new(void *st, const struct gkdc_profile_client_args *args,
+                       gkdc_profile_client **out);
+void profile_client_free(void *st, gkdc_profile_client *c);
+int profile_client_authz_info_request(void *st, gkdc_profile_client *c,
+                                      const uint8_t *extra, size_t extra_len,
+                                      size_t extra_count, uint8_t *out, size_t *out_len);
+int profile_client_authz_info_response(void *st, gkdc_profile_client *c,
+                                       const uint8_t *payload, size_t len);
+int profile_client_protect_request(void *st, gkdc_profile_client *c,
+                                   const struct gkdc_coap_msg *in, struct gkdc_coap_msg *out,
+                                   uint8_t *buf, size_t cap, gkdc_profile_binding **b);
+int profile_client_unprotect_response(void *st, gkdc_profile_client *c,
+                                      gkdc_profile_binding *b, const struct gkdc_coap_msg *in,
+                                      struct gkdc_coap_msg *out, uint8_t *buf, size_t cap);
+void profile_binding_release(void *st, gkdc_profile_binding *b);
 
 #endif

@@ -14,7 +14,9 @@
  * bound to a context reaches the handlers as peer->authz, and once it
  * expires the context answers 4.01 and is removed, and the KDC is told.
  *
- * NOTE: Observe through OSCORE and the client side are not written yet.
+ * The client side (profile_client.c) serves a joining node.
+ *
+ * NOTE: Observe through OSCORE is not written yet.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -332,6 +334,13 @@ static void profile_fini(void *state)
 static const struct gkdc_profile_ops profile_ops = {
   .size = sizeof(struct gkdc_profile_ops),
   .ace_profile = GKDC_ACE_PROFILE_OSCORE,
+  .binding_release = profile_binding_release,
+  .client_new = profile_client_new,
+  .client_free = profile_client_free,
+  .client_authz_info_request = profile_client_authz_info_request,
+  .client_authz_info_response = profile_client_authz_info_response,
+  .client_protect_request = profile_client_protect_request,
+  .client_unprotect_response = profile_client_unprotect_response,
 };
 
 static const struct gkdc_plugin_desc profile_desc = {

@@ -556,6 +556,106 @@ static void test_authz_info_then_oscore(void)
   gkdc_config_free();
 }
 
+/* The plugin's client side against its own server side: upload, context,
+ * protected GET, and the response filter. */
+static void test_client_side(void)
+{
+  const struct gkdc_profile_ops *ops = desc->ops;
+  struct gkdc_profile_client_args args;
+  gkdc_profile_client *client = NULL;
+  gkdc_profile_binding *binding = NULL;
+  struct gkdc_request req;
+  struct gkdc_response resp;
+  struct gkdc_coap_msg get, prot, answer, inner, err;
+  uint8_t token[512], cnf[64], ms[16], upload[700], buf[512], inner_buf[512];
+  uint8_t kdc_ask[] = {0x18, 0x2d, 0xf6}; /* sign_info (45): null */
+  size_t token_len, cnf_len, upload_len = sizeof(upload);
+  struct gkdc_cbor_enc e;
+  void *state = NULL;
+
+  CU_ASSERT_FATAL(GKDC_HAS_OP(ops, client_unprotect_response));
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+
+  /* The AS's Access Information: the token and cnf {4: {0: h'01', 2: ms}}. */
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  gkdc_cbor_enc_init(&e, cnf, sizeof(cnf));
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_uint(&e, 4);
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_uint(&e, 0);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  gkdc_cbor_enc_put_uint(&e, 2);
+  gkdc_cbor_enc_put_bstr(&e, ms, unhex(master_secret_hex, ms, sizeof(ms)));
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &cnf_len) == GKDC_CBOR_OK);
+  memset(&args, 0, sizeof(args));
+  args.size = sizeof(args);
+  args.access_token.ptr = token;
+  args.access_token.len = token_len;
+  args.cnf.ptr = cnf;
+  args.cnf.len = cnf_len;
+  CU_ASSERT_FATAL(ops->client_new(state, &args, &client));
+
+  /* Upload with the KDC's sign_info request merged in. */
+  CU_ASSERT_FATAL(ops->client_authz_info_request(state, client, kdc_ask, sizeof(kdc_ask), 1,
+                                                 upload, &upload_len));
+  memset(&req, 0, sizeof(req));
+  req.size = sizeof(req);
+  req.method = GKDC_POST;
+  req.content_format = GKDC_CF_ACE_CBOR;
+  req.accept = GKDC_CF_NONE;
+  req.observe = GKDC_OBSERVE_NONE;
+  req.payload = upload;
+  req.payload_len = upload_len;
+  req.peer = &udp_peer;
+  gkdc_response_init(&resp);
+  authz_route.handler(authz_route.arg, &req, &resp);
+  CU_ASSERT_EQUAL_FATAL(resp.code, GKDC_CODE(2, 1));
+  CU_ASSERT_FATAL(ops->client_authz_info_response(state, client, resp.payload,
+                                                  resp.payload_len));
+  /* A second answer to the same upload is refused. */
+  CU_ASSERT_FALSE(ops->client_authz_info_response(state, client, resp.payload,
+                                                  resp.payload_len));
+  gkdc_response_clear(&resp);
+
+  /* A protected GET and its response. */
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = 90;
+  get.token_len = 1;
+  get.token[0] = 0x50;
+  CU_ASSERT_FATAL(ops->client_protect_request(state, client, &get, &prot, buf, sizeof(buf),
+                                              &binding));
+  dispatches = 0;
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  CU_ASSERT_EQUAL(dispatches, 1);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+  CU_ASSERT_FATAL(ops->client_unprotect_response(state, client, binding, &answer, &inner,
+                                                 inner_buf, sizeof(inner_buf)));
+  CU_ASSERT(inner.payload.len == 2 && memcmp(inner.payload.ptr, "hi", 2) == 0);
+
+  /* Unprotected answers: 4.01 passes as the OSCORE layer's error, 2.05
+   * is dropped. */
+  memset(&err, 0, sizeof(err));
+  err.type = GKDC_COAP_ACK;
+  err.code = GKDC_CODE(4, 1);
+  CU_ASSERT(ops->client_unprotect_response(state, client, binding, &err, &inner, inner_buf,
+                                           sizeof(inner_buf)));
+  CU_ASSERT_EQUAL(inner.code, GKDC_CODE(4, 1));
+  err.code = GKDC_CODE(2, 5);
+  CU_ASSERT_FALSE(ops->client_unprotect_response(state, client, binding, &err, &inner,
+                                                 inner_buf, sizeof(inner_buf)));
+
+  ops->binding_release(state, binding);
+  ops->client_free(state, client);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -584,7 +684,8 @@ int main(void)
   if (suite == NULL || CU_add_test(suite, "descriptor", test_descriptor) == NULL ||
       CU_add_test(suite, "init needs host hooks", test_init_needs_hooks) == NULL ||
       CU_add_test(suite, "interceptor OSCORE errors", test_interceptor_errors) == NULL ||
-      CU_add_test(suite, "authz-info then OSCORE", test_authz_info_then_oscore) == NULL)
+      CU_add_test(suite, "authz-info then OSCORE", test_authz_info_then_oscore) == NULL ||
+      CU_add_test(suite, "client side", test_client_side) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
