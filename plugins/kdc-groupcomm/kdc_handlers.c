@@ -68,8 +68,11 @@ static int ctx_open(struct kdc_ctx *c, struct kdc_state *k, struct kdc_group *g,
   c->authz = req->peer->authz;
 
   if (!kdc_group_load(k, g, &c->rec)) {
-    kdc_reply(resp, kdc_store_err_is(k, GKDC_STORE_E_NOT_FOUND) ? GKDC_CODE(4, 4)
-                                                                 : GKDC_CODE(5, 0));
+    /* A configured group missing from the store was deleted. */
+    if (kdc_store_err_is(k, GKDC_STORE_E_NOT_FOUND))
+      kdc_reply_problem(resp, GKDC_CODE(4, 4), GKDC_GC_ERR_GROUP_DELETED, "group deleted");
+    else
+      kdc_reply(resp, GKDC_CODE(5, 0));
     return 0;
   }
   c->granted = 0;
@@ -658,6 +661,15 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
     return kdc_reply(resp, GKDC_CODE(4, 1));
   if (!ctx_open(&c, k, g, req, resp))
     return GKDC_HANDLED;
+
+  /* A node removed by force learns it from its node resource. */
+  if ((res == GKDC_AP_RES_NODE || res == GKDC_AP_RES_NODE_CRED) &&
+      (c.mrec == NULL || !seg_is(&rest[1], c.mrec->node_name)) &&
+      kdc_evicted_find(g, &rest[1], c.authz->token_id)) {
+    result = kdc_reply_problem(resp, GKDC_CODE(4, 4), GKDC_GC_ERR_MEMBERSHIP_TERMINATED,
+                               "group membership terminated");
+    goto out;
+  }
 
   /* The profile's method table (RFC 9594 section 4.1.2, REQ11). */
   memset(&acc, 0, sizeof(acc));

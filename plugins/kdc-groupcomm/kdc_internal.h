@@ -36,6 +36,15 @@
 /* A group the configuration names, with what the store does not keep. */
 struct kdc_state;
 
+/* Nodes removed by force that may still observe their node resource. */
+#define KDC_EVICTED_MAX 32
+
+struct kdc_evicted {
+  char node_name[KDC_NAME_MAX];
+  uint8_t token_id[255];
+  size_t token_id_len;
+};
+
 struct kdc_group {
   struct kdc_state *k;        /* the plugin state that holds this group */
   char *name;
@@ -65,6 +74,11 @@ struct kdc_group {
   struct gkdc_provider credfmt;
   uint8_t gm_priv[GKDC_MAX_PRIV_LEN];
   size_t gm_priv_len;
+  /* The latest forced removals, oldest overwritten first, so that a
+   * request of the removed node to its node resource gets 4.04 with
+   * error 5 (membership terminated) instead of 4.03. Not durable. */
+  struct kdc_evicted evicted[KDC_EVICTED_MAX];
+  size_t evicted_next;
 };
 
 struct kdc_state {
@@ -247,5 +261,11 @@ int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason);
 /* Removes a member (leave, eviction, expired token) in one transaction. */
 int kdc_member_remove(struct kdc_state *k, struct kdc_group *g,
                       const char *node_name, int forced);
+/* 1 when token `token_id` was bound to node `node_name` of `g` when the
+ * KDC removed that node by force. */
+int kdc_evicted_find(const struct kdc_group *g, const struct gkdc_bytes *node_name,
+                     struct gkdc_bytes token_id);
+/* Forgets the forced removals of token `token_id` (it joined again). */
+void kdc_evicted_forget(struct kdc_group *g, struct gkdc_bytes token_id);
 
 #endif /* KDC_INTERNAL_H */

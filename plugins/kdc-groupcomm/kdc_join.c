@@ -664,6 +664,7 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
   }
   if (!need_cred)
     o.info = NULL;
+  kdc_evicted_forget(c->g, c->authz->token_id);
   kdc_log(k, GKDC_LOG_INFO, "group %s: node %s %s with roles %u", c->g->name,
           o.node_name, c->mrec != NULL ? "re-joined" : "joined", (unsigned)roles);
 

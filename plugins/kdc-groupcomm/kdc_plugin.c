@@ -49,6 +49,10 @@ static int op_group_delete(void *st, const char *name, int *err)
     set_err(err, GKDC_KDC_ERR_STORE);
     return 0;
   }
+  /* Observers of the group resource get 4.04 with error 6 (the handler
+   * finds no group), then the resources go away. */
+  if (GKDC_HAS_OP(k->host, notify))
+    k->host->notify(k->self, g->path);
   if (GKDC_HAS_OP(k->host, route_remove))
     k->host->route_remove(k->self, g->path);
   kdc_log(k, GKDC_LOG_NOTICE, "group %s: deleted", g->name);
@@ -111,14 +115,16 @@ static int op_evict(void *st, const char *name, const char *node_name, int *err)
 {
   struct kdc_state *k = st;
   struct kdc_group *g = group_by_name(k, name);
+  struct gkdc_store_member *m = NULL;
 
-  if (g == NULL || node_name == NULL) {
+  if (g == NULL || node_name == NULL ||
+      !k->store->member_get(k->store_p.state, g->name, node_name, &m)) {
     set_err(err, GKDC_KDC_ERR_NOT_FOUND);
     return 0;
   }
+  k->store->record_free(k->store_p.state, m);
   if (!kdc_member_remove(k, g, node_name, 1)) {
-    set_err(err, kdc_store_err_is(k, GKDC_STORE_E_NOT_FOUND) ? GKDC_KDC_ERR_NOT_FOUND
-                                                              : GKDC_KDC_ERR_STORE);
+    set_err(err, GKDC_KDC_ERR_STORE);
     return 0;
   }
   if (g->rekey_on_leave)

@@ -60,6 +60,14 @@ int kdc_member_remove(struct kdc_state *k, struct kdc_group *g,
   if (ok)
     kdc_log(k, GKDC_LOG_INFO, "group %s: node %s %s", g->name, node_name,
             forced ? "evicted" : "left");
+  if (ok && forced && m->token_id.len <= sizeof(g->evicted[0].token_id)) {
+    struct kdc_evicted *ev = &g->evicted[g->evicted_next];
+
+    snprintf(ev->node_name, sizeof(ev->node_name), "%s", node_name);
+    memcpy(ev->token_id, m->token_id.ptr, m->token_id.len);
+    ev->token_id_len = m->token_id.len;
+    g->evicted_next = (g->evicted_next + 1) % KDC_EVICTED_MAX;
+  }
 
 out:
   if (!ok) {
@@ -76,4 +84,34 @@ out:
     k->host->notify(k->self, path);
   }
   return ok;
+}
+
+int kdc_evicted_find(const struct kdc_group *g, const struct gkdc_bytes *node_name,
+                     struct gkdc_bytes token_id)
+{
+  size_t i;
+
+  for (i = 0; i < KDC_EVICTED_MAX; i++) {
+    const struct kdc_evicted *ev = &g->evicted[i];
+
+    if (ev->token_id_len > 0 && ev->token_id_len == token_id.len &&
+        memcmp(ev->token_id, token_id.ptr, token_id.len) == 0 &&
+        strlen(ev->node_name) == node_name->len &&
+        memcmp(ev->node_name, node_name->ptr, node_name->len) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+void kdc_evicted_forget(struct kdc_group *g, struct gkdc_bytes token_id)
+{
+  size_t i;
+
+  for (i = 0; i < KDC_EVICTED_MAX; i++) {
+    struct kdc_evicted *ev = &g->evicted[i];
+
+    if (ev->token_id_len == token_id.len &&
+        memcmp(ev->token_id, token_id.ptr, token_id.len) == 0)
+      memset(ev, 0, sizeof(*ev));
+  }
 }

@@ -1268,8 +1268,8 @@ static void test_matrix(void)
         mx_stale[0] = (uint8_t)(num - 1);
       }
       if (at != NULL)
-        snprintf(rest, sizeof(rest), "%.*s%s%s", (int)(at - c->rest), c->rest, nodes[i],
-                 at + 1);
+        snprintf(rest, sizeof(rest), "%.*s%.63s%.32s", (int)(at - c->rest), c->rest,
+                 nodes[i], at + 1);
       else
         snprintf(rest, sizeof(rest), "%s", c->rest);
       snprintf(path, sizeof(path), "ace-group/g1%s%s", rest[0] ? "/" : "", rest);
@@ -1310,6 +1310,61 @@ static void test_matrix(void)
       gkdc_response_clear(&r);
     }
   }
+}
+
+/* ---- forced removal and group deletion ---- */
+
+static void test_eviction(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  int err = 0;
+  char pa[128];
+
+  client_new(&a, "g1", REQ);
+  joined(&a, "g1", REQ, 5);
+  snprintf(pa, sizeof(pa), "ace-group/g1/nodes/%s", node_buf[5]);
+
+  /* The observer of the node resource gets 4.04 with error 5. */
+  h_observer = &a;
+  h_observed_code = 0;
+  CU_ASSERT(h_kdc_ops()->evict(h_kdc.state, "g1", node_buf[5], &err));
+  h_observer = NULL;
+  CU_ASSERT_EQUAL(h_observed_code, GKDC_CODE(4, 4));
+  CU_ASSERT_EQUAL(h_observed_error, GKDC_GC_ERR_MEMBERSHIP_TERMINATED);
+  call(&a, GKDC_GET, pa, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 4), GKDC_GC_ERR_MEMBERSHIP_TERMINATED);
+  call(&a, GKDC_GET, "ace-group/g1", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS);
+  CU_ASSERT(!h_kdc_ops()->evict(h_kdc.state, "g1", node_buf[5], &err));
+  CU_ASSERT_EQUAL(err, GKDC_KDC_ERR_NOT_FOUND);
+
+  /* Joining again makes it a member with a new node; the old one is
+   * simply not its own. */
+  join(&a, "g1", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT_STRING_NOT_EQUAL(node_of(&r), node_buf[5]);
+  gkdc_response_clear(&r);
+  call(&a, GKDC_GET, pa, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(4, 3), -1);
+}
+
+static void test_group_delete(void)
+{
+  struct h_client a;
+  int err = 0;
+
+  client_new(&a, "g2", REQ);
+  CU_ASSERT(h_kdc_ops()->group_set_status(h_kdc.state, "g2", GKDC_GROUP_ACTIVE, &err));
+  joined(&a, "g2", REQ, 6);
+  h_observer = &a;
+  h_observed_code = 0;
+  CU_ASSERT(h_kdc_ops()->group_delete(h_kdc.state, "g2", &err));
+  h_observer = NULL;
+  CU_ASSERT_EQUAL(h_observed_code, GKDC_CODE(4, 4));
+  CU_ASSERT_EQUAL(h_observed_error, GKDC_GC_ERR_GROUP_DELETED);
+  CU_ASSERT(!h_kdc_ops()->group_delete(h_kdc.state, "nope", &err));
+  CU_ASSERT_EQUAL(err, GKDC_KDC_ERR_NOT_FOUND);
 }
 
 /* ---- configuration at start ---- */
@@ -1530,6 +1585,8 @@ int main(void)
   CU_add_test(s, "authorization matrix", test_matrix);
   CU_add_test(s, "Sender ID exhaustion", test_exhaustion);
   CU_add_test(s, "Sender IDs at scale", test_sender_id_scale);
+  CU_add_test(s, "forced removal", test_eviction);
+  CU_add_test(s, "group deletion", test_group_delete);
   CU_add_test(s, "configuration checks", test_config_checks);
   return gkdc_test_run();
 }

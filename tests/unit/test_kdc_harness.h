@@ -135,10 +135,30 @@ static int h_route_remove(gkdc_plugin *self, const char *path)
   return 0;
 }
 
+/* An observer: when set, the first notification after h_observed_code
+ * was reset to 0 runs a GET for it on the notified path, as the host
+ * does, and keeps the code and error id. */
+struct h_client;
+static struct h_client *h_observer;
+static uint8_t h_observed_code;
+static int h_observed_error;
+static int h_call(struct h_client *cl, uint32_t method, const char *path,
+                  int32_t cf, const uint8_t *payload, size_t len,
+                  struct gkdc_response *resp);
+static int h_error_id(const struct gkdc_response *r);
+
 static void h_notify(gkdc_plugin *self, const char *path)
 {
   h_notifies++;
   snprintf(h_last_notify, sizeof(h_last_notify), "%s", path);
+  if (h_observer != NULL && h_observed_code == 0) {
+    struct gkdc_response r;
+
+    h_call(h_observer, GKDC_GET, path, GKDC_CF_NONE, NULL, 0, &r);
+    h_observed_code = r.code;
+    h_observed_error = h_error_id(&r);
+    gkdc_response_clear(&r);
+  }
 }
 
 static int h_find_alg(int32_t alg, struct gkdc_provider *out)
