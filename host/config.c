@@ -304,7 +304,8 @@ static int load(const char *path, const char *text, const char *label) {
     goto out;
   }
 
-  /* @include "FILE" resolves relative to the including file's directory. */
+  /* A relative @include "FILE" is found in the config file's directory
+   * (libconfig 1.5 uses that one directory for nested includes too). */
   if (path != NULL && !set_include_dir(cfg, path)) {
     GKDC_ERR("config %s: out of memory", label);
     goto out;
