@@ -10,9 +10,9 @@
 #      because step 1 already ran them at full size.
 # Missing Debian packages are installed first (with sudo when not root).
 # Prints the log of every failed test and ends with one line
-# "N passed, N failed": each test program counts once per build, distcheck
-# counts as one more entry, and a failed build, or a failed `make check`
-# without a failed test program, counts as one failure. Exits 1 when
+# "N passed, N failed". Each test program counts once per build and
+# distcheck counts as one more entry. A failed build counts as one failure,
+# and so does a failed `make check` in which no test program failed. Exits 1 when
 # anything failed.
 #
 # Environment: SAN_SCALE (default 0.1), GKDC_SKIP_DISTCHECK=1 skips step 3.
@@ -28,9 +28,9 @@ failed_steps=
 
 # step_result NAME STATUS: records a step that is not a test program.
 # Only distcheck counts as a test entry when it passes. A failed build
-# counts as one failure; a failed `make check` is counted in the summary
-# only when no test program failed (a test did not compile), because its
-# failed programs are already counted from their .trs files.
+# counts as one failure. A failed `make check` counts in the summary only
+# when no test program failed (so a test did not compile), because failed
+# programs are already counted from their .trs files.
 step_result() {
   [ "$2" -eq 0 ] || failed_steps="$failed_steps $1"
   case $1 in

@@ -11,9 +11,9 @@
 # current directory when that is unset.
 #
 # A libtool wrapper script is run through `libtool --mode=execute ldd`, so
-# ldd reads the real binary with the uninstalled libgkdc on its library path;
-# `ldd host/.libs/gkdc` alone would stop at "libgkdc.so.0 => not found" and
-# never list what libgkdc pulls in. Exits 0 when every file is clean, 1 when
+# ldd reads the real binary with the uninstalled libgkdc on its library
+# path. `ldd host/.libs/gkdc` alone would stop at "libgkdc.so.0 => not
+# found" and never list what libgkdc pulls in. Exits 0 when every file is clean, 1 when
 # one is not or cannot be resolved completely.
 
 top=${abs_top_builddir:-.}

@@ -48,10 +48,10 @@ gkdc_bootstrap() {
   autoreconf -fi
 }
 
-# gkdc_build DIR [CONFIGURE-ARGS...]: configures the tree in DIR (only when
-# DIR has no config.status yet or configure changed; make reruns
-# config.status by itself for Makefile.am changes) and builds it with one
-# job per core.
+# gkdc_build DIR [CONFIGURE-ARGS...]: configures the tree in DIR when DIR
+# has no config.status yet or configure is newer, then builds it with one
+# job per core. Changes to a Makefile.am need no configure run, because
+# make reruns config.status for them.
 gkdc_build() {
   dir=$1
   shift

@@ -137,11 +137,11 @@ static const struct gkdc_pop_ops hello_ops = {
 static const struct gkdc_plugin_desc hello_desc = {
     .abi_major = HELLO_ABI_MAJOR,
     /*
-     * The minor version this plugin needs. It is set to 0 on purpose, as if
-     * built against the first SDK of major 1: a plugin of an older minor
-     * version keeps loading in a newer host, because tables only grow at
-     * their end and the host checks `size` before it calls an operation.
-     * Normally write GKDC_ABI_MINOR here.
+     * The minor version this plugin needs. It is 0 on purpose, as if the
+     * plugin were built against the first SDK of major 1. Such a plugin
+     * keeps loading in a newer host, because tables only grow at their end
+     * and the host checks `size` before it calls an operation. Normally
+     * write GKDC_ABI_MINOR here.
      */
     .abi_minor = 0,
     .build_signature = GKDC_BUILD_SIGNATURE,
