@@ -113,7 +113,16 @@ static int reply(struct gkdc_response *resp, uint8_t code)
   return GKDC_HANDLED;
 }
 
-static void bound_token_free(void *p)
+static uint8_t *copy_bytes(const uint8_t *p, size_t len)
+{
+  uint8_t *q = malloc(len > 0 ? len : 1);
+
+  if (q != NULL && len > 0)
+    memcpy(q, p, len);
+  return q;
+}
+
+void profile_bound_token_free(void *p)
 {
   struct bound_token *bt = p;
 
@@ -122,16 +131,27 @@ static void bound_token_free(void *p)
   free(bt->token_id);
   free(bt->scope);
   free(bt->audience);
+  if (bt->ms != NULL)
+    gkdc_wipe(bt->ms, bt->ms_len);
+  free(bt->ms);
+  if (bt->salt != NULL)
+    gkdc_wipe(bt->salt, bt->salt_len);
+  free(bt->salt);
+  gkdc_wipe(bt, sizeof(*bt));
   free(bt);
 }
 
-static uint8_t *copy_bytes(const uint8_t *p, size_t len)
+/* Keeps the derivation inputs of a context with its token, for the store. */
+static int keep_secrets(struct bound_token *bt, struct gkdc_bytes ms, const uint8_t *salt,
+                        size_t salt_len, int32_t aead_alg, int32_t hkdf_alg)
 {
-  uint8_t *q = malloc(len > 0 ? len : 1);
-
-  if (q != NULL && len > 0)
-    memcpy(q, p, len);
-  return q;
+  bt->ms = copy_bytes(ms.ptr, ms.len);
+  bt->ms_len = ms.len;
+  bt->salt = copy_bytes(salt, salt_len);
+  bt->salt_len = salt_len;
+  bt->aead_alg = aead_alg;
+  bt->hkdf_alg = hkdf_alg;
+  return bt->ms != NULL && bt->salt != NULL;
 }
 
 /* Builds the binding of an accepted token: its id (cti, or SHA-256 of the
@@ -165,7 +185,7 @@ static struct bound_token *bind_token(const struct profile_state *ps,
   bt->scope = copy_bytes(c->scope.ptr, c->scope.len);
   bt->audience = strdup(ps->audience);
   if (bt->token_id == NULL || bt->scope == NULL || bt->audience == NULL) {
-    bound_token_free(bt);
+    profile_bound_token_free(bt);
     return NULL;
   }
 
@@ -283,6 +303,8 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   size_t id2_len, entries_len = KDC_ENTRIES_MAX, count, out_len;
   struct gkdc_oscore_ctx *ctx;
   struct bound_token *bt;
+  uint8_t salt[3 * (9 + 255)];
+  size_t salt_len;
 
   /* The osc material, ID lengths and fresh values. */
   if (gkdc_oscore_cnf_osc(c->cnf.ptr, c->cnf.len, &osc) != GKDC_OSCORE_OK ||
@@ -304,15 +326,28 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   if (ctx == NULL)
     return reply(resp, GKDC_CODE(4, 0));
   bt = bind_token(ps, cx, c, m.id, now);
-  if (bt == NULL) {
+  if (bt == NULL ||
+      !gkdc_oscore_ace_master_salt(m.has_salt, m.salt.ptr, m.salt.len, a->nonce1.ptr,
+                                   a->nonce1.len, nonce2, sizeof(nonce2), salt, sizeof(salt),
+                                   &salt_len) ||
+      !keep_secrets(bt, m.ms, salt, salt_len, ctx->aead_alg, m.hkdf_alg)) {
+    gkdc_wipe(salt, sizeof(salt));
+    profile_bound_token_free(bt);
     gkdc_oscore_ctx_free(ctx);
     return reply(resp, GKDC_CODE(5, 0));
   }
+  gkdc_wipe(salt, sizeof(salt));
   bt->authz.profile_data = ctx;
   ctx->user = bt;
-  ctx->user_free = bound_token_free;
+  ctx->user_free = profile_bound_token_free;
   if (!gkdc_oscore_ctxset_add(ps->contexts, ctx)) {
     gkdc_oscore_ctx_free(ctx);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+
+  /* The token and the context are durable before the 2.01 announces them. */
+  if (!profile_store_save(ps, ctx, a->access_token, c->encoded.ptr, c->encoded.len)) {
+    gkdc_oscore_ctxset_remove(ps->contexts, ctx);
     return reply(resp, GKDC_CODE(5, 0));
   }
 
@@ -352,8 +387,9 @@ static int cnf_kid(struct gkdc_bytes cnf, struct gkdc_bytes *kid)
  * any.
  */
 static int update_token(struct profile_state *ps, const struct gkdc_crypto *cx,
-                        const struct gkdc_request *req, const struct gkdc_cwt_claims *c,
-                        int64_t now, struct gkdc_response *resp)
+                        const struct gkdc_request *req, struct gkdc_bytes raw,
+                        const struct gkdc_cwt_claims *c, int64_t now,
+                        struct gkdc_response *resp)
 {
   const struct gkdc_authz *old_authz = req->peer->authz;
   struct gkdc_oscore_ctx *ctx = old_authz != NULL ? old_authz->profile_data : NULL;
@@ -375,11 +411,18 @@ static int update_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   osc_id.ptr = old->osc_id;
   osc_id.len = old->osc_id_len;
   bt = bind_token(ps, cx, c, osc_id, now);
-  if (bt == NULL)
+  if (bt == NULL) {
     return reply(resp, GKDC_CODE(5, 0));
+  }
+  osc_id.ptr = old->ms;
+  osc_id.len = old->ms_len;
+  if (!keep_secrets(bt, osc_id, old->salt, old->salt_len, old->aead_alg, old->hkdf_alg)) {
+    profile_bound_token_free(bt);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
   bt->authz.profile_data = ctx;
   if (!kdc_pairs(ps, &bt->authz, req, entries, &entries_len, &count)) {
-    bound_token_free(bt);
+    profile_bound_token_free(bt);
     return reply(resp, GKDC_CODE(5, 0));
   }
 
@@ -390,7 +433,12 @@ static int update_token(struct profile_state *ps, const struct gkdc_crypto *cx,
       kdc->token_end(prov.state, old->authz.token_id, GKDC_TOKEN_REPLACED, &bt->authz);
   }
   ctx->user = bt;
-  bound_token_free(old);
+  if (!profile_store_token(ps, ctx, raw, c->encoded.ptr, c->encoded.len)) {
+    profile_bound_token_free(old);
+    return reply(resp, GKDC_CODE(5, 0));
+  }
+  profile_store_forget(ps, old);
+  profile_bound_token_free(old);
   profile_log(ps, GKDC_LOG_INFO, "/authz-info: access rights of a context updated");
 
   if (count == 0) {
@@ -440,7 +488,7 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
   if (!verify_token(ps, cx, a.access_token, now, work, a.access_token.len, &claims, &code))
     result = reply(resp, code);
   else if (update)
-    result = update_token(ps, cx, req, &claims, now, resp);
+    result = update_token(ps, cx, req, a.access_token, &claims, now, resp);
   else
     result = accept_token(ps, cx, req, &a, &claims, now, resp);
 

@@ -44,7 +44,43 @@ struct bound_token {
   char *audience;
   uint8_t osc_id[32]; /* `id` of the OSCORE input material */
   size_t osc_id_len;
+
+  /* What the store needs to derive the context again after a restart;
+   * ms and salt are wiped when freed. */
+  uint8_t *ms;
+  size_t ms_len;
+  uint8_t *salt;
+  size_t salt_len;
+  int32_t aead_alg;
+  int32_t hkdf_alg;
 };
+
+/* Step K of the Sender Sequence Number bound kept in the store. */
+#define PROFILE_SSN_STEP 64
+
+/* Frees a bound token and wipes its secrets; takes NULL. */
+void profile_bound_token_free(void *bt);
+
+/*
+ * Persistence in the store plugin, when one is loaded (profile_store.c).
+ * Without a store, contexts live in memory only and each returns 1.
+ *
+ * profile_store_save() stores the token and the new context with a Sender
+ * Sequence Number bound, before the 2.01 announces the context.
+ * profile_store_ssn() raises the bound before a protection needs it.
+ * profile_store_token() replaces the token of an updated context.
+ * profile_store_forget() deletes a token and its context.
+ * profile_store_load() derives the stored contexts again at start, and
+ * profile_store_shutdown() saves their replay windows for the next start.
+ */
+int profile_store_save(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
+                       struct gkdc_bytes raw_token, const uint8_t *claims, size_t claims_len);
+int profile_store_ssn(struct profile_state *ps, struct gkdc_oscore_ctx *ctx);
+int profile_store_token(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
+                        struct gkdc_bytes raw_token, const uint8_t *claims, size_t claims_len);
+void profile_store_forget(struct profile_state *ps, const struct bound_token *bt);
+int profile_store_load(struct profile_state *ps);
+void profile_store_shutdown(struct profile_state *ps);
 
 void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

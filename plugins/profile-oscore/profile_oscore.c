@@ -133,6 +133,8 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
   plain.token_len = inner->token_len;
   memcpy(plain.token, inner->token, inner->token_len);
 
+  /* A new Partial IV must be below the stored bound; raise it first. */
+  profile_store_ssn(ps, ctx);
   st = gkdc_oscore_protect_response(ctx, &plain, GKDC_OSCORE_PIV_AUTO, out, buf, cap, binding);
   gkdc_response_clear(&resp);
   return st;
@@ -151,6 +153,7 @@ static void end_context(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
     if (GKDC_HAS_OP(kdc, token_end))
       kdc->token_end(prov.state, bt->authz.token_id, GKDC_TOKEN_EXPIRED, NULL);
   }
+  profile_store_forget(ps, bt);
   gkdc_oscore_ctxset_remove(ps->contexts, ctx);
 }
 
@@ -182,6 +185,7 @@ static enum gkdc_oscore_status check_fresh(struct profile_state *ps, gkdc_exchan
   }
   if (!gkdc_oscore_echo_response(ctx, inner, &challenge))
     return GKDC_OSCORE_ERR_INVALID;
+  profile_store_ssn(ps, ctx);
   st = gkdc_oscore_protect_response(ctx, &challenge, GKDC_OSCORE_PIV_OWN, &out, buf, cap,
                                     binding);
   if (st != GKDC_OSCORE_OK)
@@ -307,7 +311,7 @@ static int profile_init(gkdc_plugin *self, const struct gkdc_host_api *host, voi
     return 0;
   }
 
-  if (!profile_authz_configure(ps) || !add_authz_route(ps) ||
+  if (!profile_authz_configure(ps) || !profile_store_load(ps) || !add_authz_route(ps) ||
       !host->intercept_add(self, on_oscore_request, ps)) {
     profile_log(ps, GKDC_LOG_ERR, "cannot start: invalid configuration, /authz-info taken "
                 "or the OSCORE interceptor registered by another plugin");
@@ -327,6 +331,7 @@ static void profile_fini(void *state)
 
   if (ps == NULL)
     return;
+  profile_store_shutdown(ps);
   gkdc_oscore_ctxset_free(ps->contexts);
   free(ps);
 }

@@ -98,10 +98,31 @@ static int fake_dispatch(const struct gkdc_request *req, struct gkdc_response *r
   return gkdc_response_set(resp, GKDC_CODE(2, 5), GKDC_CF_NONE, (const uint8_t *)"hi", 2);
 }
 
+/* The store plugin's handle; the profile's is NULL. */
+#define STORE_SELF ((gkdc_plugin *)&store_self_tag)
+static int store_self_tag;
+
 static const gkdc_cfg *fake_config_get0(gkdc_plugin *self)
 {
-  (void)self;
-  return plugin_cfg;
+  return self == STORE_SELF ? NULL : plugin_cfg;
+}
+
+/* The store-sqlite plugin of the build tree, when a test loaded it. */
+static struct gkdc_provider store_provider;
+static int store_loaded;
+static char state_dir[64];
+
+static const char *fake_state_dir(void)
+{
+  return state_dir;
+}
+
+static int fake_get_store(struct gkdc_provider *out)
+{
+  if (!store_loaded)
+    return 0;
+  *out = store_provider;
+  return 1;
 }
 
 static int fake_route_add(gkdc_plugin *self, const struct gkdc_route *route)
@@ -184,6 +205,8 @@ static void full_host_init(void)
   full_host.crypto_get0 = fake_crypto_get0;
   full_host.now = fake_now;
   full_host.get_kdc = fake_get_kdc;
+  full_host.get_store = fake_get_store;
+  full_host.state_dir = fake_state_dir;
 }
 
 static void test_descriptor(void)
@@ -656,6 +679,169 @@ static void test_client_side(void)
   gkdc_config_free();
 }
 
+/* Protects a GET with `mid` from `client` and feeds it to the plugin;
+ * returns the unprotect status of the reply at the client. */
+static enum gkdc_oscore_status client_get(struct gkdc_oscore_ctx *client, uint16_t mid,
+                                          struct gkdc_coap_msg *prot, uint8_t *buf,
+                                          size_t cap, struct gkdc_coap_msg *inner,
+                                          uint8_t *inner_buf, size_t inner_cap,
+                                          const struct gkdc_coap_msg *extra_option)
+{
+  struct gkdc_coap_msg get, answer;
+  struct gkdc_oscore_request creq;
+
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = mid;
+  get.token_len = 1;
+  get.token[0] = (uint8_t)mid;
+  if (extra_option != NULL) {
+    get.options[0] = extra_option->options[0];
+    get.option_count = 1;
+  }
+  if (gkdc_oscore_protect_request(client, &get, 0, prot, buf, cap, &creq) != GKDC_OSCORE_OK)
+    return GKDC_OSCORE_ERR_INVALID;
+  reply_wire_len = 0;
+  intercept_fn(intercept_arg, NULL, prot, &udp_peer);
+  if (reply_wire_len == 0 || !gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer))
+    return GKDC_OSCORE_ERR_INVALID;
+  if (gkdc_oscore_response_classify(&answer) != GKDC_OSCORE_RESPONSE_PROTECTED)
+    return GKDC_OSCORE_ERR_NOT_PROTECTED;
+  return gkdc_oscore_unprotect_response(client, &answer, inner, inner_buf, inner_cap, &creq);
+}
+
+/* Restarts with the store: a clean restart keeps the replay window, a
+ * crash leads to the Echo exchange with a Partial IV above the stored
+ * bound. */
+static void test_restart_with_store(void)
+{
+  static const uint8_t nonce1[8] = {8, 7, 6, 5, 4, 3, 2, 1};
+  const char *path = TOP_BUILDDIR "/plugins/store-sqlite/.libs/store-sqlite.so";
+  void *store_dl;
+  gkdc_plugin_entry_fn entry;
+  const struct gkdc_plugin_desc *sdesc;
+  struct gkdc_response resp;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes n2, id2;
+  struct gkdc_oscore_input_material m;
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_coap_msg prot, first, inner, echo_req;
+  const struct gkdc_coap_option *o;
+  struct gkdc_bytes bn1 = {nonce1, sizeof(nonce1)};
+  uint8_t id1 = 0x00;
+  struct gkdc_bytes bid1 = {&id1, 1};
+  uint8_t token[512], ms[16], buf[512], first_buf[512], inner_buf[512], payload[128];
+  uint8_t echo_value[GKDC_OSCORE_ECHO_LEN];
+  size_t token_len, payload_len;
+  void *store_state = NULL, *state1 = NULL, *state2 = NULL, *state3 = NULL;
+
+  strcpy(state_dir, "/tmp/gkdc-oscore-XXXXXX");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(state_dir));
+  store_dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (store_dl == NULL)
+    fprintf(stderr, "\n  cannot load %s: %s\n", path, dlerror());
+  CU_ASSERT_PTR_NOT_NULL_FATAL(store_dl);
+  entry = (gkdc_plugin_entry_fn)dlsym(store_dl, GKDC_PLUGIN_ENTRY_NAME);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
+  sdesc = entry();
+  full_host_init();
+  CU_ASSERT_FATAL(sdesc->init(STORE_SELF, &full_host, &store_state));
+  store_provider.ops = sdesc->ops;
+  store_provider.state = store_state;
+  store_provider.plugin_name = sdesc->name;
+  store_loaded = 1;
+
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+
+  /* First run: token upload, one request. */
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state1));
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
+  CU_ASSERT_EQUAL_FATAL(resp.code, GKDC_CODE(2, 1));
+  memcpy(payload, resp.payload, resp.payload_len);
+  payload_len = resp.payload_len;
+  gkdc_response_clear(&resp);
+  CU_ASSERT_FATAL(gkdc_cbor_dec_init(&d, payload, payload_len, NULL) == GKDC_CBOR_OK);
+  CU_ASSERT_FATAL(gkdc_cbor_dec_enter_map(&d, NULL));
+  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 42, &v) && gkdc_cbor_dec_get_bstr(&v, &n2));
+  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 44, &v) && gkdc_cbor_dec_get_bstr(&v, &id2));
+  memset(&m, 0, sizeof(m));
+  m.has_id = 1;
+  m.has_ms = 1;
+  m.ms.ptr = ms;
+  m.ms.len = unhex(master_secret_hex, ms, sizeof(ms));
+  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(client);
+  CU_ASSERT_EQUAL(client_get(client, 100, &first, first_buf, sizeof(first_buf), &inner,
+                             inner_buf, sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+
+  /* Clean restart: the context and its window come back from the store. */
+  desc->fini(state1);
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state2));
+  reply_code = 0;
+  intercept_fn(intercept_arg, NULL, &first, &udp_peer); /* the old request again */
+  CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
+  CU_ASSERT_STRING_EQUAL(reply_payload, "Replay detected");
+  CU_ASSERT_EQUAL(client_get(client, 101, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+  CU_ASSERT(inner.payload.len == 2 && memcmp(inner.payload.ptr, "hi", 2) == 0);
+
+  /* Crash: a new instance starts while the old one never shut down. The
+   * window is unknown, so the next request gets a protected 4.01 with
+   * Echo, whose Partial IV (128) lies above every number used before. */
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state3));
+  CU_ASSERT_EQUAL_FATAL(client_get(client, 102, &prot, buf, sizeof(buf), &inner, inner_buf,
+                                   sizeof(inner_buf), NULL),
+                        GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(inner.code, GKDC_CODE(4, 1));
+  o = gkdc_oscore_msg_find(&inner, GKDC_OPT_ECHO);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+  CU_ASSERT_EQUAL_FATAL(o->value.len, GKDC_OSCORE_ECHO_LEN);
+  memcpy(echo_value, o->value.ptr, sizeof(echo_value));
+  {
+    struct gkdc_coap_msg answer;
+    const struct gkdc_coap_option *osc;
+
+    CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+    osc = gkdc_oscore_msg_find(&answer, GKDC_OPT_OSCORE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(osc);
+    CU_ASSERT(osc->value.len == 2 && osc->value.ptr[0] == 0x01 && osc->value.ptr[1] == 0x80);
+  }
+
+  /* The request that repeats the Echo value is served. */
+  memset(&echo_req, 0, sizeof(echo_req));
+  echo_req.options[0] = (struct gkdc_coap_option){GKDC_OPT_ECHO, {echo_value, sizeof(echo_value)}};
+  dispatches = 0;
+  CU_ASSERT_EQUAL(client_get(client, 103, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), &echo_req),
+                  GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(inner.code, GKDC_CODE(2, 5));
+  CU_ASSERT_EQUAL(dispatches, 1);
+
+  gkdc_oscore_ctx_free(client);
+  desc->fini(state3);
+  desc->fini(state2);
+  sdesc->fini(store_state);
+  store_loaded = 0;
+  if (getenv("GKDC_NO_DLCLOSE") == NULL)
+    dlclose(store_dl);
+  gkdc_config_free();
+  {
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
+    if (system(cmd) != 0)
+      fprintf(stderr, "\n  cannot remove %s\n", state_dir);
+  }
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -685,7 +871,8 @@ int main(void)
       CU_add_test(suite, "init needs host hooks", test_init_needs_hooks) == NULL ||
       CU_add_test(suite, "interceptor OSCORE errors", test_interceptor_errors) == NULL ||
       CU_add_test(suite, "authz-info then OSCORE", test_authz_info_then_oscore) == NULL ||
-      CU_add_test(suite, "client side", test_client_side) == NULL)
+      CU_add_test(suite, "client side", test_client_side) == NULL ||
+      CU_add_test(suite, "restart with store", test_restart_with_store) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
