@@ -10,8 +10,8 @@
  * by `cnf` {3: id} and replaces the bound token.
  *
  * NOTE: not implemented yet: replacing an older context of the same
- * client, persisting tokens and contexts in the store, and tokens signed
- * by the AS (only keys shared with it are configured).
+ * client, and tokens signed by the AS (only keys shared with it are
+ * configured).
  */
 #include <stdlib.h>
 #include <string.h>
