@@ -8,6 +8,9 @@
  * protected for the audience (COSE_Encrypt0 or COSE_Sign1 with a key shared
  * with, or trusted by, the resource server).
  *
+ * as-token also reads a /token request without a Content-Format, because
+ * the Java ACE client sends none.
+ *
  * The operations below let tools and tests issue and revoke tokens without
  * a CoAP round trip; the route handler uses the same code. There is one as
  * plugin per host (host->get_as()).
@@ -70,8 +73,8 @@ enum gkdc_as_err {
 /* A token request as the AS decides on it. Empty views mean "absent". */
 struct gkdc_as_token_request {
   uint32_t size;
-  const char *client_id;      /* authenticated client identity (required) */
-  const char *audience;       /* `audience`; NULL: the client's default */
+  const char *client_id;      /* id of the authenticated client (required) */
+  const char *audience;       /* `audience`, NUL-terminated; NULL: the client's default */
   struct gkdc_bytes scope;    /* `scope` bstr content (e.g. AIF), or tstr bytes */
   int scope_is_text;          /* 1 when `scope` was a tstr */
   int32_t ace_profile;        /* requested profile, -1: absent, 0: null (ask) */
@@ -87,8 +90,8 @@ struct gkdc_as_token {
   uint32_t size;
   uint8_t *access_token;      /* the CWT as sent in `access_token` */
   size_t access_token_len;
-  uint8_t *cnf;               /* encoded `cnf` for the client (e.g. OSCORE input material) */
-  size_t cnf_len;
+  uint8_t *cnf;               /* encoded `cnf` for the client, e.g. {4: OSCORE input material} */
+  size_t cnf_len;             /* 0: the response carries no cnf */
   uint8_t *scope;             /* granted scope, bstr content */
   size_t scope_len;
   uint8_t *cti;               /* the token's `cti` claim */
@@ -108,15 +111,19 @@ struct gkdc_as_ops {
 
   /*
    * Issues a token for `req` into `out`, applying the same checks as the
-   * token endpoint (client known, audience known, scope granted at least
-   * in part, PoP key acceptable). Fails with an OAuth error code in *err;
-   * then `out` holds nothing.
+   * token endpoint: the client is known, the audience is one it may use,
+   * the scope is acceptable for it (as-token: a subset of its allowed
+   * scope), and the PoP key request is acceptable. `req->client_id` names
+   * a client that the caller has authenticated. Fails with an OAuth error
+   * code, GKDC_AS_ERR_BUFFER or GKDC_AS_ERR_INTERNAL in *err; then `out`
+   * holds nothing valid.
    */
   int (*token_issue)(void *st, const struct gkdc_as_token_request *req,
                      struct gkdc_as_token *out, int *err);
 
   /* Marks the token with `cti` as revoked for introspection. Unknown ids
-   * fail with GKDC_AS_ERR_INVALID_REQUEST. */
+   * fail with GKDC_AS_ERR_INVALID_REQUEST. as-token keeps only the tokens
+   * it issued since it started. */
   int (*token_revoke)(void *st, struct gkdc_bytes cti, int *err);
 
   /*

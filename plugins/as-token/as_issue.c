@@ -44,8 +44,9 @@ struct requested_entry {
   uint64_t tperm;
 };
 
-/* Parses an AIF scope into `entries`; returns the count, or 0 when it is
- * not a non-empty array of [tstr, uint] pairs with distinct group names. */
+/* Parses an AIF scope into `entries` and returns the count. Returns 0 when
+ * the scope is not a non-empty array of [tstr, uint] pairs with distinct
+ * group names. */
 static size_t parse_aif(const uint8_t *scope, size_t len, struct requested_entry *entries)
 {
   struct gkdc_cbor_dec d;
@@ -176,8 +177,8 @@ static struct as_issued *issued_by_cti(struct as_state *st, const uint8_t *cti, 
   return NULL;
 }
 
-/* Returns 1 when `client` holds a valid token whose input material has id
- * `id`. */
+/* Returns 1 when a valid token issued to `client` has input material with
+ * id `id`. */
 static int client_has_osc_id(const struct as_state *st, size_t client,
                              struct gkdc_bytes id, int64_t now)
 {
