@@ -98,7 +98,12 @@ plugin_config = { test-resource = { large_size = $large_size; obs_interval_ms = 
 EOF
 
 # ---- start ----
-GKDC_NO_DLCLOSE=1 timeout 120 $gkdc_cmd serve -c "$work/serve.cfg" \
+# The host runs under `timeout --foreground -k 10`: kill -TERM on the timeout
+# process then reaches the host as one SIGTERM. Without --foreground, timeout
+# also sends SIGCONT, which can cancel the SIGSTOP with which
+# LeakSanitizer's exit-time check stops the process, and the check then
+# waits forever. -k 10 kills a host that does not stop.
+GKDC_NO_DLCLOSE=1 timeout --foreground -k 10 120 $gkdc_cmd serve -c "$work/serve.cfg" \
   --endpoints-file "$work/endpoints" >"$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -339,7 +344,7 @@ state_dir = "$work";
 listen = ( { uri = "coap://127.0.0.1:0"; } );
 EOF
 rm -f "$work/endpoints"
-GKDC_NO_DLCLOSE=1 timeout 60 $gkdc_cmd serve -c "$work/bare.cfg" \
+GKDC_NO_DLCLOSE=1 timeout --foreground -k 10 60 $gkdc_cmd serve -c "$work/bare.cfg" \
   --endpoints-file "$work/endpoints" >"$work/bare.log" 2>&1 &
 server_pid=$!
 i=0
