@@ -1,0 +1,456 @@
+/*
+ * Tests of the non-blocking client (include/gkdc/client.h) against a real
+ * host: a child process runs `gkdc serve` code (config, plugins, CoAP
+ * context, loop) with the test-resource plugin on 127.0.0.1, and the
+ * parent drives clients on a libcoap context of their own.
+ *
+ * Covered: many concurrent sessions in one loop each reading the
+ * block-wise test/large, a Block1 POST echoed back, a separate (deferred)
+ * response, Observe notifications and their cancellation, cancelling a
+ * pending request, a timeout against a socket that never answers, invalid
+ * URIs, and a DTLS PSK session when built with DTLS.
+ */
+#include <config.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gkdc/client.h>
+
+#include "gkdc-test.h"
+#include "internal.h"
+
+#define LARGE_SIZE 5000
+#define PATTERN "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+static pid_t server_pid;
+static char coap_uri[128];
+static char coaps_uri[128];
+static char work_dir[] = "/tmp/gkdc-client-test.XXXXXX";
+
+static volatile sig_atomic_t child_stop;
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void on_term(int signo) {
+  child_stop = signo;
+}
+
+/* The child: a host with the test-resource plugin until SIGTERM. */
+static void run_server(const char *endpoints_file) {
+  char config[2048];
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, NULL);
+
+  snprintf(config, sizeof(config),
+           "log = { level = \"warning\"; sink = \"stderr\"; };\n"
+           "plugin_dir = ( \"%s/plugins\", \"%s/tests/plugins/.libs\" );\n"
+           "plugins = ( \"alg-boringssl\", \"test-resource\" );\n"
+           "state_dir = \"%s\";\n"
+           "listen = ( { uri = \"coap://127.0.0.1:0\"; }"
+#ifdef GKDC_HAVE_DTLS
+           ", { uri = \"coaps://127.0.0.1:0\"; psk_hint = \"gkdc\"; }"
+#endif
+           " );\n"
+           "plugin_config = { test-resource = { large_size = %d; obs_interval_ms = 100; }; };\n",
+           TOP_BUILDDIR, TOP_BUILDDIR, work_dir, LARGE_SIZE);
+
+  gkdc_log_open("stderr", GKDC_LOG_WARNING);
+  if (!gkdc_config_load_string(config) || !gkdc_plugins_load_config() ||
+      !gkdc_plugins_init_all() || !gkdc_coap_start(gkdc_config_root()) ||
+      !gkdc_coap_write_endpoints(endpoints_file))
+    _exit(3);
+  gkdc_coap_run(&child_stop);
+  gkdc_coap_release_exchanges();
+  gkdc_plugins_unload_all();
+  gkdc_coap_stop();
+  gkdc_config_free();
+  _exit(0);
+}
+
+static int suite_init(void) {
+  char endpoints[256], line[128];
+  FILE *f = NULL;
+  int i;
+
+  if (mkdtemp(work_dir) == NULL)
+    return -1;
+  snprintf(endpoints, sizeof(endpoints), "%s/endpoints", work_dir);
+
+  server_pid = fork();
+  if (server_pid < 0)
+    return -1;
+  if (server_pid == 0)
+    run_server(endpoints);
+
+  for (i = 0; i < 100 && f == NULL; i++) {
+    usleep(100 * 1000);
+    f = fopen(endpoints, "r");
+  }
+  if (f == NULL) {
+    fprintf(stderr, "the test host wrote no endpoints file\n");
+    return -1;
+  }
+  while (fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    if (strncmp(line, "coap://", 7) == 0)
+      snprintf(coap_uri, sizeof(coap_uri), "%s", line);
+    else if (strncmp(line, "coaps://", 8) == 0)
+      snprintf(coaps_uri, sizeof(coaps_uri), "%s", line);
+  }
+  fclose(f);
+  gkdc_log_open("stderr", GKDC_LOG_WARNING);
+  return coap_uri[0] != '\0' ? 0 : -1;
+}
+
+static int suite_clean(void) {
+  int status = 0;
+  char cmd[300];
+
+  if (server_pid > 0) {
+    kill(server_pid, SIGTERM);
+    waitpid(server_pid, &status, 0);
+  }
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work_dir);
+  if (system(cmd) != 0)
+    return -1;
+  gkdc_log_close();
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* What a callback saw. */
+struct outcome {
+  int calls;
+  int status;
+  uint8_t code;
+  int32_t content_format;
+  uint8_t *body;
+  size_t body_len;
+  int64_t last_observe;
+  volatile int done;
+  int cancel_after; /* cancel the request in the callback after this many calls */
+};
+
+static void record(void *arg, gkdc_client_request *req, int status,
+                   const struct gkdc_client_response *resp) {
+  struct outcome *o = arg;
+
+  o->calls++;
+  o->status = status;
+  if (resp != NULL) {
+    o->code = resp->code;
+    o->content_format = resp->content_format;
+    free(o->body);
+    o->body = malloc(resp->payload_len + 1);
+    if (o->body != NULL) {
+      memcpy(o->body, resp->payload, resp->payload_len);
+      o->body[resp->payload_len] = '\0';
+    }
+    o->body_len = resp->payload_len;
+    o->last_observe = resp->observe;
+  }
+  if (o->cancel_after > 0 && o->calls >= o->cancel_after) {
+    gkdc_client_cancel(req);
+    o->done = 1;
+    return;
+  }
+  if (o->cancel_after == 0)
+    o->done = 1;
+}
+
+static struct gkdc_client_msg get_msg(const char *path) {
+  struct gkdc_client_msg m;
+
+  memset(&m, 0, sizeof(m));
+  m.method = GKDC_GET;
+  m.path = path;
+  m.content_format = GKDC_CF_NONE;
+  m.accept = GKDC_CF_NONE;
+  m.timeout_ms = 5000;
+  return m;
+}
+
+static int large_body_ok(const struct outcome *o) {
+  size_t i;
+
+  if (o->body == NULL || o->body_len != LARGE_SIZE)
+    return 0;
+  for (i = 0; i < LARGE_SIZE; i++) {
+    if (o->body[i] != (uint8_t)PATTERN[i % 62])
+      return 0;
+  }
+  return 1;
+}
+
+static void test_concurrent_large(void) {
+  size_t n = gkdc_test_scaled(50, 5), i, ok = 0;
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session **sessions = calloc(n, sizeof(*sessions));
+  struct outcome *outcomes = calloc(n, sizeof(*outcomes));
+  struct gkdc_client_msg m = get_msg("test/large");
+  volatile int all_done = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(sessions);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(outcomes);
+  for (i = 0; i < n; i++) {
+    sessions[i] = gkdc_client_session_new(c, coap_uri, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sessions[i]);
+    CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(sessions[i], &m, record, &outcomes[i]));
+  }
+  CU_ASSERT_EQUAL(gkdc_client_pending(c), n);
+
+  while (!all_done) {
+    size_t finished = 0;
+
+    if (!gkdc_client_run_once(c, 100))
+      break;
+    for (i = 0; i < n; i++)
+      finished += outcomes[i].done != 0;
+    all_done = finished == n;
+  }
+  for (i = 0; i < n; i++) {
+    CU_ASSERT_EQUAL(outcomes[i].calls, 1);
+    CU_ASSERT_EQUAL(outcomes[i].status, GKDC_CLIENT_OK);
+    CU_ASSERT_EQUAL(outcomes[i].code, GKDC_CODE(2, 5));
+    ok += large_body_ok(&outcomes[i]);
+    free(outcomes[i].body);
+  }
+  CU_ASSERT_EQUAL(ok, n);
+  CU_ASSERT_EQUAL(gkdc_client_pending(c), 0);
+
+  gkdc_client_free(c);
+  free(sessions);
+  free(outcomes);
+}
+
+static void test_echo_block1(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session *s;
+  struct outcome o;
+  struct gkdc_client_msg m = get_msg("test/echo");
+  uint8_t body[3000];
+  size_t i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  s = gkdc_client_session_new(c, coap_uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  for (i = 0; i < sizeof(body); i++)
+    body[i] = (uint8_t)(i * 7);
+  memset(&o, 0, sizeof(o));
+  m.method = GKDC_POST;
+  m.content_format = GKDC_CF_CBOR;
+  m.payload = body;
+  m.payload_len = sizeof(body);
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &m, record, &o));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &o.done, 5000));
+  CU_ASSERT_EQUAL(o.status, GKDC_CLIENT_OK);
+  CU_ASSERT_EQUAL(o.code, GKDC_CODE(2, 4));
+  CU_ASSERT_EQUAL(o.content_format, GKDC_CF_CBOR);
+  CU_ASSERT_EQUAL(o.body_len, sizeof(body));
+  CU_ASSERT_TRUE(o.body != NULL && memcmp(o.body, body, sizeof(body)) == 0);
+  free(o.body);
+  gkdc_client_free(c);
+}
+
+static void test_deferred_and_not_found(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session *s;
+  struct outcome a, b;
+  struct gkdc_client_msg m = get_msg("test/deferred");
+  struct gkdc_client_msg missing = get_msg("test/none");
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  s = gkdc_client_session_new(c, coap_uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  memset(&a, 0, sizeof(a));
+  memset(&b, 0, sizeof(b));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &m, record, &a));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &missing, record, &b));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &a.done, 5000));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &b.done, 5000));
+  CU_ASSERT_EQUAL(a.code, GKDC_CODE(2, 5));
+  CU_ASSERT_TRUE(a.body != NULL && strcmp((char *)a.body, "deferred") == 0);
+  CU_ASSERT_EQUAL(b.code, GKDC_CODE(4, 4));
+  free(a.body);
+  free(b.body);
+  gkdc_client_free(c);
+}
+
+static void test_observe_notifications(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session *s;
+  struct outcome o;
+  struct gkdc_client_msg m = get_msg("test/obs");
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  s = gkdc_client_session_new(c, coap_uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  memset(&o, 0, sizeof(o));
+  o.cancel_after = 4;
+  m.observe = 1;
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &m, record, &o));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &o.done, 5000));
+  CU_ASSERT_EQUAL(o.calls, 4);
+  CU_ASSERT_EQUAL(o.status, GKDC_CLIENT_OK);
+  CU_ASSERT_TRUE(o.last_observe >= 0);
+  CU_ASSERT_TRUE(o.body != NULL && strncmp((char *)o.body, "obs ", 4) == 0);
+  CU_ASSERT_EQUAL(gkdc_client_pending(c), 0);
+
+  /* After the cancel, later notifications reach no callback. */
+  {
+    volatile int never = 0;
+
+    gkdc_client_run_until(c, &never, 400);
+  }
+  CU_ASSERT_EQUAL(o.calls, 4);
+  free(o.body);
+  gkdc_client_free(c);
+}
+
+static void test_cancel_pending(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session *s;
+  gkdc_client_request *r;
+  struct outcome o;
+  struct gkdc_client_msg m = get_msg("test/deferred");
+  volatile int never = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  s = gkdc_client_session_new(c, coap_uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  memset(&o, 0, sizeof(o));
+  r = gkdc_client_send(s, &m, record, &o);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  CU_ASSERT_PTR_EQUAL(gkdc_client_request_session(r), s);
+  gkdc_client_cancel(r);
+  CU_ASSERT_EQUAL(gkdc_client_pending(c), 0);
+  gkdc_client_run_until(c, &never, 400);
+  CU_ASSERT_EQUAL(o.calls, 0);
+  gkdc_client_free(c);
+}
+
+static void test_timeout(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session *s;
+  struct outcome o;
+  struct gkdc_client_msg m = get_msg("test/large");
+  struct sockaddr_in sin;
+  socklen_t sin_len = sizeof(sin);
+  char uri[64];
+  uint64_t start;
+  int fd;
+
+  /* A bound socket that never reads: requests to it get no answer. */
+  fd = socket(AF_INET, SOCK_DGRAM, 0);
+  CU_ASSERT_TRUE_FATAL(fd >= 0);
+  memset(&sin, 0, sizeof(sin));
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+  CU_ASSERT_EQUAL_FATAL(getsockname(fd, (struct sockaddr *)&sin, &sin_len), 0);
+  snprintf(uri, sizeof(uri), "coap://127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  s = gkdc_client_session_new(c, uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  memset(&o, 0, sizeof(o));
+  m.timeout_ms = 300;
+  start = now_ms();
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &m, record, &o));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &o.done, 3000));
+  CU_ASSERT_EQUAL(o.calls, 1);
+  CU_ASSERT_EQUAL(o.status, GKDC_CLIENT_TIMEOUT);
+  CU_ASSERT_TRUE(now_ms() - start >= 300);
+  CU_ASSERT_TRUE(now_ms() - start < 2000);
+  CU_ASSERT_EQUAL(gkdc_client_pending(c), 0);
+  gkdc_client_free(c);
+  close(fd);
+}
+
+static void test_invalid_uris(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  struct gkdc_client_psk zero_psk = {{(const uint8_t *)"a\0b", 3}, {(const uint8_t *)"k", 1}};
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_PTR_NULL(gkdc_client_session_new(c, "http://127.0.0.1:1", NULL));
+  CU_ASSERT_PTR_NULL(gkdc_client_session_new(c, "coap://127.0.0.1:1/path", NULL));
+  CU_ASSERT_PTR_NULL(gkdc_client_session_new(c, "coaps://127.0.0.1:1", NULL));
+  CU_ASSERT_PTR_NULL(gkdc_client_session_new(c, "coaps://127.0.0.1:1", &zero_psk));
+  CU_ASSERT_PTR_NULL(gkdc_client_new(GKDC_CLIENT_LOOP_HOST)); /* no host context here */
+  gkdc_client_free(c);
+}
+
+static void test_dtls_psk(void) {
+#ifdef GKDC_HAVE_DTLS
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  struct gkdc_client_psk psk = {{(const uint8_t *)"gkdc-test", 9},
+                                {(const uint8_t *)"test-psk-0123456", 16}};
+  struct gkdc_client_psk wrong = {{(const uint8_t *)"gkdc-test", 9},
+                                  {(const uint8_t *)"wrong-psk-012345", 16}};
+  gkdc_client_session *s, *bad;
+  struct outcome o, f;
+  struct gkdc_client_msg m = get_msg("test/peer");
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_TRUE_FATAL(coaps_uri[0] != '\0');
+  s = gkdc_client_session_new(c, coaps_uri, &psk);
+  bad = gkdc_client_session_new(c, coaps_uri, &wrong);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+  memset(&o, 0, sizeof(o));
+  memset(&f, 0, sizeof(f));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &m, record, &o));
+  m.timeout_ms = 2000;
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(bad, &m, record, &f));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &o.done, 5000));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &f.done, 5000));
+  CU_ASSERT_EQUAL(o.status, GKDC_CLIENT_OK);
+  CU_ASSERT_EQUAL(o.code, GKDC_CODE(2, 5));
+  CU_ASSERT_TRUE(o.body != NULL && strstr((char *)o.body, "gkdc-test") != NULL);
+  CU_ASSERT_EQUAL(f.calls, 1);
+  CU_ASSERT_NOT_EQUAL(f.status, GKDC_CLIENT_OK);
+  free(o.body);
+  free(f.body);
+  gkdc_client_free(c);
+#else
+  printf("(no DTLS in this build) ");
+#endif
+}
+
+int main(void) {
+  CU_pSuite suite;
+
+  if (CU_initialize_registry() != CUE_SUCCESS)
+    return 1;
+  suite = CU_add_suite("client", suite_init, suite_clean);
+  if (suite == NULL ||
+      CU_add_test(suite, "concurrent block-wise GETs", test_concurrent_large) == NULL ||
+      CU_add_test(suite, "Block1 POST echoed", test_echo_block1) == NULL ||
+      CU_add_test(suite, "deferred and 4.04", test_deferred_and_not_found) == NULL ||
+      CU_add_test(suite, "observe notifications", test_observe_notifications) == NULL ||
+      CU_add_test(suite, "cancel pending request", test_cancel_pending) == NULL ||
+      CU_add_test(suite, "timeout without answer", test_timeout) == NULL ||
+      CU_add_test(suite, "invalid URIs and PSKs", test_invalid_uris) == NULL ||
+      CU_add_test(suite, "DTLS PSK session", test_dtls_psk) == NULL) {
+    CU_cleanup_registry();
+    return 1;
+  }
+  return gkdc_test_run();
+}
