@@ -38,9 +38,11 @@ extern "C" {
 
 /*
  * Numbers of the OSCORE profile (draft-ietf-ace-key-groupcomm-oscore-21).
- * IANA registered all of them in March 2026 with the values the draft
- * suggests. The draft is not yet a published RFC, so re-check them on
- * publication.
+ * IANA registered all of them on 2026-03-25 with the values the draft
+ * suggests, citing the approved draft. The draft is not yet a published
+ * RFC, so re-check every value in this block on publication. They live in
+ * this SDK header, not in the plugin, because the kdc plugin and the
+ * joining-node tools put them on the wire too.
  */
 #define GKDC_OSC_GROUPCOMM_PROFILE 1 /* ace_groupcomm_profile coap_group_oscore_app */
 #define GKDC_OSC_GKTY 1              /* Group_OSCORE_Input_Material object */
@@ -51,6 +53,8 @@ extern "C" {
 #define GKDC_OSC_ROLE_RESPONDER 0x04
 #define GKDC_OSC_ROLE_MONITOR 0x08
 #define GKDC_OSC_ROLE_VERIFIER 0x10
+/* Every role bit of a user scope entry. */
+#define GKDC_OSC_ROLES_ALL 0x1e
 
 /* ACE Groupcomm Parameters added by the profile. */
 #define GKDC_OSC_GROUP_SENDERID 21  /* Key Renewal Response, top level */
@@ -64,6 +68,16 @@ extern "C" {
  * of the group-oscore plugin. */
 #define GKDC_OSC_OAUTH_ECDH_INFO 47
 #define GKDC_OSC_OAUTH_KDC_DH_CREDS 48
+/* The Java implementation's private values of the same two parameters. */
+#define GKDC_OSC_OAUTH_ECDH_INFO_JAVA 92
+#define GKDC_OSC_OAUTH_KDC_DH_CREDS_JAVA 93
+
+/* Content-Formats of the AIF scope (IANA assigned 297/298; the draft
+ * suggested 295/296, which went to another document) and the CBOR tag of
+ * the extended scope, TN(297) of RFC 9277. */
+#define GKDC_OSC_CF_AIF_CBOR 297
+#define GKDC_OSC_CF_AIF_JSON 298
+#define GKDC_OSC_SCOPE_TAG UINT64_C(1668547115)
 
 /* Labels inside Group_OSCORE_Input_Material (`key`). */
 #define GKDC_OSC_KEY_MS 2
@@ -115,7 +129,49 @@ enum gkdc_ap_context {
 struct gkdc_ap_fail {
   uint8_t code;     /* GKDC_CODE(); 4.00, 4.03, 5.03, ... */
   int error_id;     /* ACE Groupcomm error id, or -1 for none */
-  const char *detail; /* static text for the problem details' detail, or NULL */
+  const char *detail; /* text for the problem details' detail, or NULL; static
+                       * or owned by the plugin until its next operation */
+};
+
+/*
+ * The group configuration map that config_parse() takes: the group
+ * configuration parameters of the OSCORE Group Manager admin interface
+ * (draft-ietf-ace-oscore-gm-admin-17, IANA-registered 2026-04-22, not yet
+ * in an RFC), plus gkdc's own settings under private-use labels (below
+ * -65536). Absent parameters take the profile's defaults: HKDF SHA-256,
+ * CCS credentials, both modes, AES-CCM-16-64-128, EdDSA with Ed25519,
+ * ECDH-SS + HKDF-256 with X25519, three stale Sender ID sets.
+ */
+#define GKDC_OSC_CFG_HKDF (-1)           /* 5 or 7 (the HMAC algorithm) */
+#define GKDC_OSC_CFG_CRED_FMT (-2)       /* COSE header label, e.g. 14 */
+#define GKDC_OSC_CFG_GROUP_MODE (-3)     /* bool */
+#define GKDC_OSC_CFG_GP_ENC_ALG (-4)     /* int or null */
+#define GKDC_OSC_CFG_SIGN_ALG (-5)       /* int or null */
+#define GKDC_OSC_CFG_SIGN_PARAMS (-6)    /* [[kty], [kty, crv]] or null */
+#define GKDC_OSC_CFG_PAIRWISE_MODE (-7)  /* bool */
+#define GKDC_OSC_CFG_ALG (-8)            /* int or null */
+#define GKDC_OSC_CFG_ECDH_ALG (-9)       /* int or null */
+#define GKDC_OSC_CFG_ECDH_PARAMS (-10)   /* [[kty], [kty, crv]] or null */
+#define GKDC_OSC_CFG_ACTIVE (-12)        /* bool, default true */
+#define GKDC_OSC_CFG_GROUP_NAME (-13)    /* tstr, must equal the group's name */
+#define GKDC_OSC_CFG_MAX_STALE_SETS (-15) /* uint > 1, default 3 */
+#define GKDC_OSC_CFG_GID_REUSE (-16)     /* bool; only false is supported */
+/* gkdc settings (private use). */
+#define GKDC_OSC_CFG_GID_PREFIX (-65537)      /* bstr of 0..8 bytes; default 2 random bytes */
+#define GKDC_OSC_CFG_GID_EPOCH_LEN (-65538)   /* uint 1..4, default 2 */
+#define GKDC_OSC_CFG_GID_EPOCH_START (-65539) /* uint, default 0 */
+#define GKDC_OSC_CFG_MAX_SID_LEN (-65540)     /* uint 1..GKDC_STORE_SID_MAX */
+#define GKDC_OSC_CFG_OAUTH_LABELS (-65541)    /* enum gkdc_osc_oauth_labels */
+#define GKDC_OSC_CFG_ECDSA_DER (-65542)       /* bool: DER ECDSA PoP (Java peers) */
+#define GKDC_OSC_CFG_MASTER_SECRET (-65543)   /* bstr: fixed first Master Secret (tests, interop) */
+#define GKDC_OSC_CFG_MASTER_SALT (-65544)     /* bstr: fixed first Master Salt; h'' for none */
+#define GKDC_OSC_CFG_SENDER_IDS (-65545)      /* [* bstr]: Sender IDs offered first */
+
+/* The OAuth keys that carry ecdh_info and kdc_dh_creds at /authz-info. */
+enum gkdc_osc_oauth_labels {
+  GKDC_OSC_OAUTH_RFC = 0,  /* 47 and 48 (the registered values; default) */
+  GKDC_OSC_OAUTH_JAVA = 1, /* 92 and 93 (the Java implementation) */
+  GKDC_OSC_OAUTH_BOTH = 2, /* accept either; reply under each key requested */
 };
 
 /* A member: its store record and its parsed credential (NULL for a
@@ -311,6 +367,28 @@ struct gkdc_appprofile_ops {
                          int resource, const struct gkdc_ap_member *member,
                          const struct gkdc_request *req,
                          struct gkdc_response *resp);
+
+  /* ---- appended operations (check with GKDC_HAS_OP) ---- */
+
+  /*
+   * Converts a group's section of the configuration file (libconfig
+   * settings such as gp_enc_alg = 10; gid_prefix = "feedca57";) into the
+   * group configuration map that config_parse() takes, written to `out`
+   * (`*out_len` is the capacity on input, the length on output). Settings
+   * it does not know are left alone, because the kdc plugin keeps its own
+   * settings in the same section. A known setting of the wrong type fails
+   * with `fail` naming it.
+   */
+  int (*config_encode)(void *st, const gkdc_cfg *node, uint8_t *out,
+                       size_t *out_len, struct gkdc_ap_fail *fail);
+
+  /*
+   * Writes one sign_info entry (`ecdh` 0) or ecdh_info entry (`ecdh` 1)
+   * for `group`: [name, alg, alg_capab, key_capab, cred_fmt]. Fails when
+   * the group does not use the mode.
+   */
+  int (*info_entry_write)(void *st, const struct gkdc_store_group *group,
+                          int ecdh, uint8_t *out, size_t *out_len);
 };
 
 #ifdef __cplusplus
