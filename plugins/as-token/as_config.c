@@ -345,8 +345,11 @@ static int load_client_audiences(const struct as_state *st, const gkdc_cfg *node
 
 static int load_client(struct as_state *st, const gkdc_cfg *node, struct as_client *c)
 {
-  static const char *const known[] = {"id", "identity", "psk", "audiences", "scope", NULL};
+  static const char *const known[] = {"id",  "identity", "identity_hex", "psk",
+                                      "audiences", "scope", NULL};
   const char *id, *identity;
+  uint8_t binary[AS_MAX_IDENTITY];
+  size_t identity_len;
 
   if (!only_known(st, node, known) || !get_name(st, node, "id", &id))
     return 0;
@@ -358,8 +361,17 @@ static int load_client(struct as_state *st, const gkdc_cfg *node, struct as_clie
   if (c->id == NULL)
     return 0;
 
-  /* The PSK identity; the client id when absent. */
+  /* The PSK identity: text, hex for binary identities, or the client id.
+   * libcoap cuts an identity at its first zero byte, but the host reads
+   * the whole one from GnuTLS, so binary identities work. */
   identity = id;
+  identity_len = strlen(id);
+  if (gkdc_cfg_get0(node, "identity") != NULL &&
+      gkdc_cfg_get0(node, "identity_hex") != NULL) {
+    as_log(st, GKDC_LOG_ERR, "%s: give identity or identity_hex, not both",
+           gkdc_cfg_where(node));
+    return 0;
+  }
   if (gkdc_cfg_get0(node, "identity") != NULL &&
       (!gkdc_cfg_get_string(node, "identity", &identity) || identity[0] == '\0' ||
        strlen(identity) > AS_MAX_IDENTITY)) {
@@ -367,9 +379,19 @@ static int load_client(struct as_state *st, const gkdc_cfg *node, struct as_clie
            gkdc_cfg_where(node), AS_MAX_IDENTITY);
     return 0;
   }
-  if (as_client_by_identity(st, (const uint8_t *)identity, strlen(identity)) != NULL) {
-    as_log(st, GKDC_LOG_ERR, "%s: PSK identity '%s' belongs to two clients",
-           gkdc_cfg_where(node), identity);
+  identity_len = strlen(identity);
+  if (gkdc_cfg_get0(node, "identity_hex") != NULL) {
+    if (!gkdc_cfg_get_hex(node, "identity_hex", binary, sizeof(binary), &identity_len) ||
+        identity_len == 0) {
+      as_log(st, GKDC_LOG_ERR, "%s: identity_hex must be a hex string of 1 to %d bytes",
+             gkdc_cfg_where(node), AS_MAX_IDENTITY);
+      return 0;
+    }
+    identity = (const char *)binary;
+  }
+  if (as_client_by_identity(st, (const uint8_t *)identity, identity_len) != NULL) {
+    as_log(st, GKDC_LOG_ERR, "%s: client '%s': its PSK identity belongs to two clients",
+           gkdc_cfg_where(node), id);
     return 0;
   }
   if (!gkdc_cfg_get_hex(node, "psk", c->psk, sizeof(c->psk), &c->psk_len) ||
@@ -381,8 +403,8 @@ static int load_client(struct as_state *st, const gkdc_cfg *node, struct as_clie
   if (!load_client_audiences(st, node, c) || !load_scope(st, node, c))
     return 0;
 
-  memcpy(c->identity, identity, strlen(identity));
-  c->identity_len = strlen(identity);
+  memcpy(c->identity, identity, identity_len);
+  c->identity_len = identity_len;
   return 1;
 }
 

@@ -209,7 +209,9 @@ static const char *config_text =
     "        scope = ( { group = \"g1\"; roles = [ \"requester\", \"responder\" ]; },\n"
     "                  { group = \"g2\"; tperm = 8; } ); },\n"
     "      { id = \"client2\"; psk = \"6332\"; audiences = [ \"kdc2\" ];\n"
-    "        scope = ( { group = \"g1\"; roles = [ \"requester\" ]; } ); }\n"
+    "        scope = ( { group = \"g1\"; roles = [ \"requester\" ]; } ); },\n"
+    "      { id = \"client3\"; identity_hex = \"a10041ff\"; psk = \"6333\";\n"
+    "        audiences = [ \"kdc1\" ]; scope = ( { group = \"g2\"; tperm = 2; } ); }\n"
     "    );\n"
     "  };\n"
     "  store-sqlite = { };\n"
@@ -570,6 +572,8 @@ static void test_psk_lookup(void)
   struct gkdc_bytes by_client_id = {(const uint8_t *)"client1", 7};
   struct gkdc_bytes unknown = {(const uint8_t *)"c1-identityX", 12};
   struct gkdc_bytes with_nul = {(const uint8_t *)"c1-identity\0", 12};
+  struct gkdc_bytes binary = {(const uint8_t *)"\xa1\x00\x41\xff", 4};
+  struct gkdc_bytes binary_cut = {(const uint8_t *)"\xa1", 1};
   uint8_t key[64];
   size_t len = 0;
 
@@ -585,6 +589,12 @@ static void test_psk_lookup(void)
   CU_ASSERT_FALSE(psk_fn(psk_arg, &by_client_id, "127.0.0.1:1", key, sizeof(key), &len));
   CU_ASSERT_FALSE(psk_fn(psk_arg, &unknown, "127.0.0.1:1", key, sizeof(key), &len));
   CU_ASSERT_FALSE(psk_fn(psk_arg, &with_nul, "127.0.0.1:1", key, sizeof(key), &len));
+  /* A binary identity with a zero byte, given as identity_hex. */
+  CU_ASSERT(psk_fn(psk_arg, &binary, "127.0.0.1:1", key, sizeof(key), &len));
+  CU_ASSERT_EQUAL(len, 2);
+  CU_ASSERT(memcmp(key, "c3", 2) == 0);
+  CU_ASSERT_FALSE(psk_fn(psk_arg, &binary_cut, "127.0.0.1:1", key, sizeof(key), &len));
+
   /* A key that does not fit the caller's buffer is not returned. */
   CU_ASSERT_FALSE(psk_fn(psk_arg, &id1, "127.0.0.1:1", key, 8, &len));
 }
@@ -651,6 +661,25 @@ static void test_issue_default_audience(void)
   CU_ASSERT_EQUAL(o.hkdf, 5);
   CU_ASSERT_EQUAL(o.alg, 10);
   CU_ASSERT_FALSE(o.has_salt);
+  gkdc_response_clear(&resp);
+}
+
+static void test_issue_binary_identity(void)
+{
+  static const uint8_t scope_g2_2[] = {0x81, 0x82, 0x62, 'g', '2', 0x02};
+  struct token_req r = TOKEN_REQ_INIT;
+  struct gkdc_peer peer = peer_dtls("");
+  struct gkdc_response resp;
+  uint8_t buf[64];
+  size_t len;
+
+  r.scope = scope_g2_2;
+  r.scope_len = sizeof(scope_g2_2);
+  len = encode_req(&r, buf, sizeof(buf));
+  peer.identity.ptr = (const uint8_t *)"\xa1\x00\x41\xff";
+  peer.identity.len = 4;
+  call(&peer, GKDC_POST, GKDC_CF_ACE_CBOR, buf, len, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(2, 1));
   gkdc_response_clear(&resp);
 }
 
@@ -1286,6 +1315,14 @@ static void test_config_errors(void)
                              "scope = ( { group = \"g\"; tperm = 2; } ); } );"),
                   0);
   CU_ASSERT(strstr(last_error, "two clients") != NULL);
+  CU_ASSERT_EQUAL(try_config(AUD_OK "clients = ( { id = \"c\"; identity = \"x\"; identity_hex = \"00\"; "
+                             "psk = \"00\"; audiences = [ \"a\" ]; "
+                             "scope = ( { group = \"g\"; tperm = 2; } ); } );"),
+                  0);
+  CU_ASSERT_EQUAL(try_config(AUD_OK "clients = ( { id = \"c\"; identity_hex = \"0\"; "
+                             "psk = \"00\"; audiences = [ \"a\" ]; "
+                             "scope = ( { group = \"g\"; tperm = 2; } ); } );"),
+                  0);
 }
 
 /* A host whose PSK lookup is taken, as when another plugin provides PSKs,
@@ -1371,6 +1408,7 @@ int main(void)
   if (s == NULL || !CU_add_test(s, "descriptor and route", test_descriptor) ||
       !CU_add_test(s, "PSK lookup", test_psk_lookup) ||
       !CU_add_test(s, "issue: claims and cnf", test_issue_default_audience) ||
+      !CU_add_test(s, "issue: binary identity", test_issue_binary_identity) ||
       !CU_add_test(s, "issue: fresh material", test_issue_fresh_material) ||
       !CU_add_test(s, "issue: defaults", test_issue_default_scope) ||
       !CU_add_test(s, "issue: Content-Format", test_issue_no_content_format) ||
