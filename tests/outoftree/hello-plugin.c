@@ -44,8 +44,8 @@ static int hello_get(void *arg, const struct gkdc_request *req,
                     : "an unknown peer",
                 st->requests);
 
-  /* Only a host that has these helpers links this plugin: they are
-   * functions of libgkdc, not members of the host API table. */
+  /* gkdc_response_set() is a function of libgkdc (linked with -lgkdc), not
+   * a member of the host API table. */
   if (!gkdc_response_set(resp, GKDC_CODE(2, 5), 0 /* text/plain */,
                          (const uint8_t *)hello_text, strlen(hello_text)))
     resp->code = GKDC_CODE(5, 0);
@@ -57,8 +57,8 @@ static int hello_init(gkdc_plugin *self, const struct gkdc_host_api *host,
   struct gkdc_route route;
   struct hello_state *st;
 
-  /* A host of an older minor version may lack an operation; ask before
-   * calling. Logging has been there since ABI 1.0. */
+  /* A host of an older minor version may lack an operation, so check each
+   * one before its first call. */
   if (!GKDC_HAS_OP(host, log) || !GKDC_HAS_OP(host, route_add))
     return 0;
 
