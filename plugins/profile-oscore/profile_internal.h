@@ -24,6 +24,8 @@ struct as_key {
   int32_t alg; /* 0: any */
 };
 
+struct observation;
+
 struct profile_state {
   gkdc_plugin *self;
   const struct gkdc_host_api *host;
@@ -34,6 +36,10 @@ struct profile_state {
   const char *issuer; /* NULL: any */
   struct as_key as_keys[PROFILE_MAX_AS_KEYS];
   size_t as_key_count;
+
+  /* Observations served through OSCORE (profile_observe.c). */
+  struct observation *observations;
+  int notify_hook_added;
 };
 
 /* The token bound to a security context (ctx->user). */
@@ -103,6 +109,26 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
  */
 const struct gkdc_authz *profile_context_authz(const struct gkdc_oscore_ctx *ctx, int64_t now,
                                                int *expired);
+
+/*
+ * Observe through OSCORE (profile_observe.c). profile_observe_available()
+ * tells whether the host has the hooks. profile_observe_start() keeps an
+ * accepted registration of `inner` on exchange `x` and returns the Observe
+ * value of its first response, or 0 when it could not keep it.
+ * profile_observe_cancel() drops the observation of the same context and
+ * token (a deregistration). profile_observe_changed() is the host's notify
+ * hook. The drop functions release observations of a context, or all.
+ */
+int profile_observe_available(const struct profile_state *ps);
+uint32_t profile_observe_start(struct profile_state *ps, gkdc_exchange *x,
+                               struct gkdc_oscore_ctx *ctx, const struct gkdc_coap_msg *inner,
+                               const struct gkdc_request *req,
+                               const struct gkdc_oscore_request *binding);
+void profile_observe_cancel(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx,
+                            const struct gkdc_coap_msg *inner);
+void profile_observe_changed(void *arg, const char *path);
+void profile_observe_drop_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
+void profile_observe_drop_all(struct profile_state *ps);
 
 /* Client side operations of the profile table (profile_client.c); see
  * <gkdc/profile.h>. */

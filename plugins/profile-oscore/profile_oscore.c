@@ -14,9 +14,8 @@
  * bound to a context reaches the handlers as peer->authz, and once it
  * expires the context answers 4.01 and is removed, and the KDC is told.
  *
- * The client side (profile_client.c) serves a joining node.
- *
- * NOTE: Observe through OSCORE is not written yet.
+ * The client side (profile_client.c) serves a joining node, and
+ * observations are served through OSCORE (profile_observe.c).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -85,7 +84,7 @@ static int reply_cached(struct profile_state *ps, gkdc_exchange *x,
 
 /* Dispatches the inner request and protects the handler's response into
  * `out`, with views into `buf`. */
-static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
+static enum gkdc_oscore_status handle_inner(struct profile_state *ps, gkdc_exchange *x,
                                             struct gkdc_oscore_ctx *ctx,
                                             const struct gkdc_coap_msg *inner,
                                             const struct gkdc_peer *outer_peer,
@@ -98,6 +97,7 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
   struct gkdc_response resp;
   struct gkdc_coap_msg plain;
   uint8_t scratch[16];
+  int32_t observe = GKDC_OBSERVE_NONE;
   enum gkdc_oscore_status st;
 
   /* The handler sees the request as coming over OSCORE from the kid. */
@@ -112,19 +112,29 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps,
   gkdc_response_init(&resp);
   if (!gkdc_oscore_inner_request(inner, &peer, &req)) {
     gkdc_response_set(&resp, GKDC_CODE(4, 2), GKDC_CF_NONE, NULL, 0);
-  } else if (req.request.observe != GKDC_OBSERVE_NONE) {
-    /* NOTE: observations through OSCORE need notify support; until then
-     * the request is served once, without Observe. */
-    req.request.observe = GKDC_OBSERVE_NONE;
-    ps->host->dispatch(&req.request, &resp);
   } else {
+    /* A deregistration, or a request the host cannot keep, is served as a
+     * plain request. */
+    if (req.request.observe == GKDC_OBSERVE_DEREGISTER)
+      profile_observe_cancel(ps, ctx, inner);
+    if (req.request.observe != GKDC_OBSERVE_REGISTER || req.request.method != GKDC_GET ||
+        !profile_observe_available(ps))
+      req.request.observe = GKDC_OBSERVE_NONE;
     ps->host->dispatch(&req.request, &resp);
+
+    /* A successful registration becomes an observation whose first
+     * response is a notification. */
+    if (req.request.observe == GKDC_OBSERVE_REGISTER && GKDC_CODE_CLASS(resp.code) == 2) {
+      uint32_t seq = profile_observe_start(ps, x, ctx, inner, &req.request, binding);
+
+      if (seq > 0)
+        observe = (int32_t)seq;
+    }
   }
   if (resp.code == 0)
     gkdc_response_set(&resp, GKDC_CODE(5, 0), GKDC_CF_NONE, NULL, 0);
 
-  if (!gkdc_oscore_inner_response(&resp, GKDC_OBSERVE_NONE, &plain, scratch,
-                                  sizeof(scratch))) {
+  if (!gkdc_oscore_inner_response(&resp, observe, &plain, scratch, sizeof(scratch))) {
     gkdc_response_clear(&resp);
     return GKDC_OSCORE_ERR_INVALID;
   }
@@ -154,6 +164,7 @@ static void end_context(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
       kdc->token_end(prov.state, bt->authz.token_id, GKDC_TOKEN_EXPIRED, NULL);
   }
   profile_store_forget(ps, bt);
+  profile_observe_drop_ctx(ps, ctx);
   gkdc_oscore_ctxset_remove(ps->contexts, ctx);
 }
 
@@ -245,7 +256,7 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
     goto done;
   }
 
-  st = handle_inner(ps, ctx, &inner, peer, authz, &binding, &out, out_buf, MSG_MAX);
+  st = handle_inner(ps, x, ctx, &inner, peer, authz, &binding, &out, out_buf, MSG_MAX);
   if (st != GKDC_OSCORE_OK) {
     profile_log(ps, GKDC_LOG_ERR, "cannot protect the response to %s: %s",
          peer != NULL && peer->address != NULL ? peer->address : "?",
@@ -320,6 +331,11 @@ static int profile_init(gkdc_plugin *self, const struct gkdc_host_api *host, voi
     return 0;
   }
 
+  /* Observations through OSCORE need the host's notify hook. */
+  if (GKDC_HAS_OP(host, notify_hook_add) &&
+      host->notify_hook_add(self, profile_observe_changed, ps))
+    ps->notify_hook_added = 1;
+
   *state_out = ps;
   profile_log(ps, GKDC_LOG_DEBUG, "started; ace_profile %s", GKDC_ACE_PROFILE_OSCORE);
   return 1;
@@ -332,6 +348,7 @@ static void profile_fini(void *state)
   if (ps == NULL)
     return;
   profile_store_shutdown(ps);
+  profile_observe_drop_all(ps);
   gkdc_oscore_ctxset_free(ps->contexts);
   free(ps);
 }

@@ -98,6 +98,43 @@ static int fake_dispatch(const struct gkdc_request *req, struct gkdc_response *r
   return gkdc_response_set(resp, GKDC_CODE(2, 5), GKDC_CF_NONE, (const uint8_t *)"hi", 2);
 }
 
+/* Observations kept through the host's exchange hooks. */
+static int keeps, releases, notifies;
+static gkdc_notify_hook_fn hook_fn;
+static void *hook_arg;
+static uint8_t notify_wire[1200];
+static size_t notify_wire_len;
+
+static gkdc_exchange_ref *fake_exchange_keep(gkdc_exchange *x)
+{
+  (void)x;
+  keeps++;
+  return (gkdc_exchange_ref *)&keeps;
+}
+
+static int fake_exchange_notify(gkdc_exchange_ref *ref, const struct gkdc_coap_msg *msg)
+{
+  (void)ref;
+  notifies++;
+  if (!gkdc_oscore_msg_encode(msg, notify_wire, sizeof(notify_wire), &notify_wire_len))
+    notify_wire_len = 0;
+  return 1;
+}
+
+static void fake_exchange_release(gkdc_exchange_ref *ref)
+{
+  (void)ref;
+  releases++;
+}
+
+static int fake_notify_hook_add(gkdc_plugin *self, gkdc_notify_hook_fn fn, void *arg)
+{
+  (void)self;
+  hook_fn = fn;
+  hook_arg = arg;
+  return 1;
+}
+
 /* The store plugin's handle; the profile's is NULL. */
 #define STORE_SELF ((gkdc_plugin *)&store_self_tag)
 static int store_self_tag;
@@ -207,6 +244,10 @@ static void full_host_init(void)
   full_host.get_kdc = fake_get_kdc;
   full_host.get_store = fake_get_store;
   full_host.state_dir = fake_state_dir;
+  full_host.exchange_keep = fake_exchange_keep;
+  full_host.exchange_notify = fake_exchange_notify;
+  full_host.exchange_release = fake_exchange_release;
+  full_host.notify_hook_add = fake_notify_hook_add;
 }
 
 static void test_descriptor(void)
@@ -842,6 +883,130 @@ static void test_restart_with_store(void)
   }
 }
 
+/* Uploads a fresh token with `nonce1` and ID1 h'00' and returns the
+ * client's context for it. */
+static struct gkdc_oscore_ctx *open_context(const uint8_t nonce1[8])
+{
+  struct gkdc_response resp;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes n2, id2;
+  struct gkdc_oscore_input_material m;
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_bytes bn1 = {nonce1, 8};
+  uint8_t id1 = 0x00;
+  struct gkdc_bytes bid1 = {&id1, 1};
+  uint8_t token[512], ms[16], payload[128];
+  size_t token_len, payload_len;
+
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  post_token(token, token_len, nonce1, 8, id1, &resp);
+  if (resp.code != GKDC_CODE(2, 1) || resp.payload_len > sizeof(payload)) {
+    gkdc_response_clear(&resp);
+    return NULL;
+  }
+  memcpy(payload, resp.payload, resp.payload_len);
+  payload_len = resp.payload_len;
+  gkdc_response_clear(&resp);
+  if (gkdc_cbor_dec_init(&d, payload, payload_len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_map(&d, NULL) || !gkdc_cbor_dec_map_find_int(&d, 42, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &n2) || !gkdc_cbor_dec_map_find_int(&d, 44, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &id2))
+    return NULL;
+  memset(&m, 0, sizeof(m));
+  m.has_id = 1;
+  m.has_ms = 1;
+  m.ms.ptr = ms;
+  m.ms.len = unhex(master_secret_hex, ms, sizeof(ms));
+  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
+  return client;
+}
+
+static void test_observe_through_oscore(void)
+{
+  static const uint8_t nonce1[8] = {9, 9, 9, 9, 1, 2, 3, 4};
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_oscore_request creq;
+  struct gkdc_coap_msg get, prot, answer, inner, first;
+  const struct gkdc_coap_option *o;
+  uint8_t buf[512], inner_buf[512], first_wire[1200];
+  size_t first_len;
+  void *state = NULL;
+
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  hook_fn = NULL;
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(hook_fn);
+  client = open_context(nonce1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(client);
+
+  /* GET /x with Observe 0: the first response is a notification. */
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = 200;
+  get.token_len = 2;
+  get.token[0] = 0x0b;
+  get.token[1] = 0x5e;
+  get.options[0] = (struct gkdc_coap_option){GKDC_OPT_OBSERVE, {NULL, 0}};
+  get.options[1] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"x", 1}};
+  get.option_count = 2;
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf),
+                                                    &creq),
+                        GKDC_OSCORE_OK);
+  keeps = releases = notifies = 0;
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  CU_ASSERT_EQUAL(keeps, 1);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+  CU_ASSERT_EQUAL(answer.code, GKDC_CODE(2, 5));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_oscore_msg_find(&answer, GKDC_OPT_OBSERVE));
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_unprotect_response(client, &answer, &inner, inner_buf,
+                                                       sizeof(inner_buf), &creq),
+                        GKDC_OSCORE_OK);
+  CU_ASSERT(creq.notified);
+  CU_ASSERT(inner.payload.len == 2 && memcmp(inner.payload.ptr, "hi", 2) == 0);
+  memcpy(first_wire, reply_wire, reply_wire_len);
+  first_len = reply_wire_len;
+
+  /* A change of /x sends a fresh notification; other paths send none. */
+  hook_fn(hook_arg, "other");
+  CU_ASSERT_EQUAL(notifies, 0);
+  hook_fn(hook_arg, "x");
+  CU_ASSERT_EQUAL_FATAL(notifies, 1);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(notify_wire, notify_wire_len, &answer));
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_unprotect_response(client, &answer, &inner, inner_buf,
+                                                       sizeof(inner_buf), &creq),
+                        GKDC_OSCORE_OK);
+  o = gkdc_oscore_msg_find(&inner, GKDC_OPT_OBSERVE);
+  CU_ASSERT_PTR_NOT_NULL(o);
+  CU_ASSERT(inner.payload.len == 2 && memcmp(inner.payload.ptr, "hi", 2) == 0);
+
+  /* The first notification again is older than the Notification Number. */
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(first_wire, first_len, &first));
+  CU_ASSERT_EQUAL(gkdc_oscore_unprotect_response(client, &first, &inner, inner_buf,
+                                                 sizeof(inner_buf), &creq),
+                  GKDC_OSCORE_ERR_RESPONSE);
+
+  /* Once the token expired the observation ends with an unprotected 4.01. */
+  fake_time += 7200;
+  hook_fn(hook_arg, "x");
+  CU_ASSERT_EQUAL_FATAL(notifies, 2);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(notify_wire, notify_wire_len, &answer));
+  CU_ASSERT_EQUAL(gkdc_oscore_response_classify(&answer), GKDC_OSCORE_RESPONSE_OSCORE_ERROR);
+  CU_ASSERT_EQUAL(answer.code, GKDC_CODE(4, 1));
+  CU_ASSERT_EQUAL(releases, 1);
+  hook_fn(hook_arg, "x");
+  CU_ASSERT_EQUAL(notifies, 2);
+
+  gkdc_oscore_ctx_free(client);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -872,7 +1037,8 @@ int main(void)
       CU_add_test(suite, "interceptor OSCORE errors", test_interceptor_errors) == NULL ||
       CU_add_test(suite, "authz-info then OSCORE", test_authz_info_then_oscore) == NULL ||
       CU_add_test(suite, "client side", test_client_side) == NULL ||
-      CU_add_test(suite, "restart with store", test_restart_with_store) == NULL)
+      CU_add_test(suite, "restart with store", test_restart_with_store) == NULL ||
+      CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
