@@ -31,4 +31,10 @@ int gkdc_cmd_serve(int argc, char **argv);
  * CBOR diagnostic notation (cmd_inspect.c). */
 int gkdc_cmd_inspect(int argc, char **argv);
 
+/* `gkdc token`, `gkdc keygen`, `gkdc join`: the client side (cmd_token.c,
+ * cmd_keygen.c, cmd_join.c). */
+int gkdc_cmd_token(int argc, char **argv);
+int gkdc_cmd_keygen(int argc, char **argv);
+int gkdc_cmd_join(int argc, char **argv);
+
 #endif /* GKDC_COMMANDS_H */

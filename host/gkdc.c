@@ -24,6 +24,9 @@ struct gkdc_command {
 /* The subcommands, in the order `gkdc --help` lists them. */
 static const struct gkdc_command commands[] = {
     {"serve", gkdc_cmd_serve, "run a host: load the plugins of a config file and serve CoAP"},
+    {"token", gkdc_cmd_token, "request an access token from an ACE AS over DTLS"},
+    {"join", gkdc_cmd_join, "post a token to a KDC and use the derived OSCORE context"},
+    {"keygen", gkdc_cmd_keygen, "make a key pair and its CCS credential"},
     {"inspect", gkdc_cmd_inspect, "print CBOR, CWT, credentials or COSE objects as diagnostic notation"},
 };
 
