@@ -9,9 +9,12 @@
  * (RFC 9203 section 4.4): the new token names the context's input material
  * by `cnf` {3: id} and replaces the bound token.
  *
- * NOTE: not implemented yet: replacing an older context of the same
- * client, and tokens signed by the AS (only keys shared with it are
- * configured).
+ * A token posted again without protection gets a new context, which
+ * replaces the one it was bound to.
+ *
+ * NOTE: not implemented yet: tokens signed by the AS (only keys shared
+ * with it are configured), and the exi/cti bookkeeping of RFC 9200
+ * section 5.10.3.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +293,28 @@ static int kdc_pairs(struct profile_state *ps, const struct gkdc_authz *authz,
   return 1;
 }
 
+/* Removes the other contexts bound to the token of `ctx`. */
+static void replace_reposted(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
+{
+  const struct bound_token *bt = ctx->user;
+  size_t i = 0;
+
+  while (i < gkdc_oscore_ctxset_count(ps->contexts)) {
+    struct gkdc_oscore_ctx *other = gkdc_oscore_ctxset_get0(ps->contexts, i);
+    const struct bound_token *obt = other->user;
+
+    if (other != ctx && obt != NULL &&
+        obt->authz.token_id.len == bt->authz.token_id.len &&
+        memcmp(obt->authz.token_id.ptr, bt->authz.token_id.ptr, bt->authz.token_id.len) == 0) {
+      profile_log(ps, GKDC_LOG_INFO, "/authz-info: a reposted token replaces its context");
+      profile_observe_drop_ctx(ps, other);
+      gkdc_oscore_ctxset_remove(ps->contexts, other);
+      continue;
+    }
+    i++;
+  }
+}
+
 /* The steps after the token verified: context, binding, KDC, response. */
 static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
                         const struct gkdc_request *req, const struct gkdc_oscore_authz_info *a,
@@ -344,6 +369,10 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
     gkdc_oscore_ctx_free(ctx);
     return reply(resp, GKDC_CODE(5, 0));
   }
+
+  /* A repost of the same token replaces the context it was bound to
+   * (RFC 9203 section 4.4). */
+  replace_reposted(ps, ctx);
 
   /* The token and the context are durable before the 2.01 announces them. */
   if (!profile_store_save(ps, ctx, a->access_token, c->encoded.ptr, c->encoded.len)) {
@@ -496,4 +525,35 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
   gkdc_wipe(work, a.access_token.len);
   free(work);
   return result;
+}
+
+int profile_authz_info_match(void *st, const struct gkdc_request *req)
+{
+  struct gkdc_oscore_authz_info a;
+
+  (void)st;
+  if (req->method != GKDC_POST)
+    return 0;
+  /* Protected uploads come from this profile's contexts. */
+  if (req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE)
+    return 1;
+  /* Unprotected ones carry this profile's nonce1. */
+  return req->content_format == GKDC_CF_ACE_CBOR &&
+         gkdc_oscore_authz_info_parse(req->payload, req->payload_len, &a) == GKDC_OSCORE_OK &&
+         a.has_nonce1;
+}
+
+int profile_authz_lookup(void *st, const struct gkdc_peer *peer, const struct gkdc_authz **out)
+{
+  struct profile_state *ps = st;
+  struct gkdc_oscore_ctx *ctx;
+  int expired;
+
+  if (peer == NULL || peer->transport != GKDC_TRANSPORT_OSCORE ||
+      gkdc_oscore_ctxset_find(ps->contexts, peer->identity.ptr, peer->identity.len, 0, NULL, 0,
+                              &ctx) != GKDC_OSCORE_OK)
+    return 0;
+  *out = profile_context_authz(ctx, GKDC_HAS_OP(ps->host, now) ? ps->host->now() : 0,
+                               &expired);
+  return *out != NULL;
 }

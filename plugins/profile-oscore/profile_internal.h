@@ -99,8 +99,11 @@ void profile_log(const struct profile_state *ps, int level, const char *fmt, ...
  */
 int profile_authz_configure(struct profile_state *ps);
 
-/* The POST /authz-info handler (route argument: the profile state). */
+/* The POST /authz-info handler (route argument: the profile state), and
+ * the authz_info_match and authz_lookup operations of the profile table. */
 int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_response *resp);
+int profile_authz_info_match(void *st, const struct gkdc_request *req);
+int profile_authz_lookup(void *st, const struct gkdc_peer *peer, const struct gkdc_authz **out);
 
 /*
  * The authorization of a context's bound token for a request at `now`, or

@@ -356,6 +356,9 @@ static void profile_fini(void *state)
 static const struct gkdc_profile_ops profile_ops = {
   .size = sizeof(struct gkdc_profile_ops),
   .ace_profile = GKDC_ACE_PROFILE_OSCORE,
+  .authz_info_match = profile_authz_info_match,
+  .authz_info = profile_authz_info,
+  .authz_lookup = profile_authz_lookup,
   .binding_release = profile_binding_release,
   .client_new = profile_client_new,
   .client_free = profile_client_free,

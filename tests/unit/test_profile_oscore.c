@@ -1007,6 +1007,76 @@ static void test_observe_through_oscore(void)
   gkdc_config_free();
 }
 
+static void test_repost_match_lookup(void)
+{
+  static const uint8_t nonce_a[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  static const uint8_t nonce_b[8] = {2, 2, 2, 2, 2, 2, 2, 2};
+  const struct gkdc_profile_ops *ops = desc->ops;
+  struct gkdc_oscore_ctx *first, *second;
+  struct gkdc_coap_msg prot, inner;
+  struct gkdc_request req;
+  struct gkdc_peer peer;
+  const struct gkdc_authz *authz = NULL;
+  uint8_t buf[512], inner_buf[512];
+  uint8_t with_nonce[] = {0xa2, 0x01, 0x41, 0x01, 0x18, 0x28, 0x41, 0x02};
+  uint8_t without_nonce[] = {0xa1, 0x01, 0x41, 0x01};
+  void *state = NULL;
+
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+
+  /* authz_info_match: unprotected uploads with nonce1, protected ones. */
+  memset(&req, 0, sizeof(req));
+  req.size = sizeof(req);
+  req.method = GKDC_POST;
+  req.content_format = GKDC_CF_ACE_CBOR;
+  req.payload = with_nonce;
+  req.payload_len = sizeof(with_nonce);
+  req.peer = &udp_peer;
+  CU_ASSERT(ops->authz_info_match(state, &req));
+  req.payload = without_nonce;
+  req.payload_len = sizeof(without_nonce);
+  CU_ASSERT_FALSE(ops->authz_info_match(state, &req));
+  memset(&peer, 0, sizeof(peer));
+  peer.size = sizeof(peer);
+  peer.transport = GKDC_TRANSPORT_OSCORE;
+  req.peer = &peer;
+  CU_ASSERT(ops->authz_info_match(state, &req));
+  req.method = GKDC_GET;
+  CU_ASSERT_FALSE(ops->authz_info_match(state, &req));
+
+  /* The same token posted again: the new context replaces the old one. */
+  first = open_context(nonce_a);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+  second = open_context(nonce_b);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+  CU_ASSERT_EQUAL(client_get(second, 300, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(client_get(first, 301, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_ERR_NOT_PROTECTED);
+  CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
+
+  /* authz_lookup by the kid the server receives with. */
+  peer.identity.ptr = second->sender_id;
+  peer.identity.len = second->sender_id_len;
+  CU_ASSERT(ops->authz_lookup(state, &peer, &authz));
+  CU_ASSERT(authz != NULL && authz->token_id.len == 2);
+  peer.identity.ptr = first->sender_id;
+  peer.identity.len = first->sender_id_len;
+  CU_ASSERT_FALSE(first->sender_id_len == second->sender_id_len &&
+                  memcmp(first->sender_id, second->sender_id, first->sender_id_len) == 0);
+  CU_ASSERT_FALSE(ops->authz_lookup(state, &peer, &authz));
+
+  gkdc_oscore_ctx_free(first);
+  gkdc_oscore_ctx_free(second);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1038,7 +1108,8 @@ int main(void)
       CU_add_test(suite, "authz-info then OSCORE", test_authz_info_then_oscore) == NULL ||
       CU_add_test(suite, "client side", test_client_side) == NULL ||
       CU_add_test(suite, "restart with store", test_restart_with_store) == NULL ||
-      CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL)
+      CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL ||
+      CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
