@@ -68,7 +68,10 @@ extern "C" {
  * of the group-oscore plugin. */
 #define GKDC_OSC_OAUTH_ECDH_INFO 47
 #define GKDC_OSC_OAUTH_KDC_DH_CREDS 48
-/* The Java implementation's private values of the same two parameters. */
+/* The Java implementation's private values of the same two parameters.
+ * The exp (11) and exi (12) of key distribution messages are seconds on
+ * both sides, so the profile has no time-unit switch: only the token's
+ * claims differ (milliseconds in Java), which the transport profile reads. */
 #define GKDC_OSC_OAUTH_ECDH_INFO_JAVA 92
 #define GKDC_OSC_OAUTH_KDC_DH_CREDS_JAVA 93
 
@@ -166,6 +169,9 @@ struct gkdc_ap_fail {
 #define GKDC_OSC_CFG_MASTER_SECRET (-65543)   /* bstr: fixed first Master Secret (tests, interop) */
 #define GKDC_OSC_CFG_MASTER_SALT (-65544)     /* bstr: fixed first Master Salt; h'' for none */
 #define GKDC_OSC_CFG_SENDER_IDS (-65545)      /* [* bstr]: Sender IDs offered first */
+#define GKDC_OSC_CFG_KDC_DH_CRED (-65546)     /* bstr: the Group Manager's Diffie-Hellman
+                                               * credential, sent as kdc_dh_creds for a
+                                               * pairwise-only group */
 
 /* The OAuth keys that carry ecdh_info and kdc_dh_creds at /authz-info. */
 enum gkdc_osc_oauth_labels {

@@ -218,6 +218,10 @@ static int decode_private(struct osc_state *s, const char *group,
         return malformed(s, fail, group, "each Sender ID must have 1 to 7 bytes");
     c->sender_id_count = n;
   }
+  if (gkdc_cbor_dec_map_find_int(map, GKDC_OSC_CFG_KDC_DH_CRED, &v) &&
+      (!gkdc_cbor_dec_get_bstr(&v, &c->kdc_dh_cred) || c->kdc_dh_cred.len == 0 ||
+       c->kdc_dh_cred.len > GKDC_CRED_MAX_LEN))
+    return malformed(s, fail, group, "kdc_dh_cred must be a non-empty byte string");
   return 1;
 }
 

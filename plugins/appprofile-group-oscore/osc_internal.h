@@ -63,6 +63,7 @@ struct osc_cfg {
   size_t sender_id_count;
   struct gkdc_bytes sender_ids[OSC_SENDER_IDS_MAX];
   struct gkdc_bytes name;       /* group_name when given; empty otherwise */
+  struct gkdc_bytes kdc_dh_cred; /* empty when not configured */
 };
 
 /* An entry of the profile's algorithm table, with its OSCORE nonce and key lengths. */

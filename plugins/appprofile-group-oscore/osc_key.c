@@ -259,18 +259,46 @@ static int asks(const uint8_t *map, size_t len, int64_t key)
   return gkdc_cbor_dec_peek_type(&v) == GKDC_CBOR_TYPE_NULL;
 }
 
-/* 1 when a group's ecdh_info may go under OAuth key `label`. */
-static int label_allowed(struct osc_state *s, const struct gkdc_store_group *g, int64_t label)
+/* The four OAuth keys of the profile's Token Transfer parameters, in
+ * ascending order. */
+struct tt_param {
+  int64_t label;
+  int is_dh_creds; /* 0: ecdh_info, 1: kdc_dh_creds */
+  int policy;      /* the enum gkdc_osc_oauth_labels value that uses it */
+};
+
+static const struct tt_param tt_params[4] = {
+    {GKDC_OSC_OAUTH_ECDH_INFO, 0, GKDC_OSC_OAUTH_RFC},
+    {GKDC_OSC_OAUTH_KDC_DH_CREDS, 1, GKDC_OSC_OAUTH_RFC},
+    {GKDC_OSC_OAUTH_ECDH_INFO_JAVA, 0, GKDC_OSC_OAUTH_JAVA},
+    {GKDC_OSC_OAUTH_KDC_DH_CREDS_JAVA, 1, GKDC_OSC_OAUTH_JAVA},
+};
+
+/*
+ * 1 when group `g` has an entry for `p`: ecdh_info for groups that use the
+ * pairwise mode, kdc_dh_creds for pairwise-only groups with a configured
+ * Diffie-Hellman credential, each under the OAuth key the group's setting
+ * (or the plugin's) allows. *dh_cred receives that credential.
+ */
+static int tt_has_entry(struct osc_state *s, const struct gkdc_store_group *g,
+                        const struct tt_param *p, struct gkdc_bytes *dh_cred)
 {
   struct osc_cfg c;
+  int have_cfg = osc_cfg_of_group(s, g, &c);
   int policy = s->oauth_labels;
 
-  if (osc_cfg_of_group(s, g, &c) && c.oauth_labels >= 0)
+  if (have_cfg && c.oauth_labels >= 0)
     policy = c.oauth_labels;
-  if (policy == GKDC_OSC_OAUTH_BOTH)
+  if (policy != GKDC_OSC_OAUTH_BOTH && policy != p->policy)
+    return 0;
+  if (!(g->flags & GKDC_STORE_GROUP_PAIRWISE_MODE))
+    return 0;
+  if (!p->is_dh_creds)
     return 1;
-  return label == (policy == GKDC_OSC_OAUTH_JAVA ? GKDC_OSC_OAUTH_ECDH_INFO_JAVA
-                                                  : GKDC_OSC_OAUTH_ECDH_INFO);
+  if ((g->flags & GKDC_STORE_GROUP_MODE) || !have_cfg || c.kdc_dh_cred.len == 0)
+    return 0;
+  *dh_cred = c.kdc_dh_cred;
+  return 1;
 }
 
 int osc_token_transfer_write(void *st, const uint8_t *request_map,
@@ -280,8 +308,8 @@ int osc_token_transfer_write(void *st, const uint8_t *request_map,
                              size_t *entry_count)
 {
   struct osc_state *s = st;
-  static const int64_t labels[2] = {GKDC_OSC_OAUTH_ECDH_INFO, GKDC_OSC_OAUTH_ECDH_INFO_JAVA};
   struct gkdc_cbor_enc e;
+  struct gkdc_bytes dh_cred;
   size_t count = 0;
   size_t i, j;
 
@@ -289,29 +317,36 @@ int osc_token_transfer_write(void *st, const uint8_t *request_map,
     return 0;
   gkdc_cbor_enc_init(&e, out, *out_len);
 
-  /* ecdh_info for the groups that use the pairwise mode, under each OAuth
-   * key the client asked with and the group's setting allows (ascending). */
-  for (j = 0; j < 2; j++) {
+  /* Each parameter the client requested (with null) gets one entry per
+   * group that has one: ecdh_info entries [name, ecdh_alg, alg_capab,
+   * key_capab, cred_fmt], kdc_dh_creds entries [name, cred_fmt, cred]. */
+  for (j = 0; j < 4; j++) {
+    const struct tt_param *p = &tt_params[j];
     size_t n = 0;
 
-    if (!asks(request_map, request_map_len, labels[j]))
+    if (!asks(request_map, request_map_len, p->label))
       continue;
     for (i = 0; i < group_count; i++)
-      if ((groups[i]->flags & GKDC_STORE_GROUP_PAIRWISE_MODE) &&
-          label_allowed(s, groups[i], labels[j]))
-        n++;
+      n += (size_t)tt_has_entry(s, groups[i], p, &dh_cred);
     if (n == 0)
       continue;
-    gkdc_cbor_enc_put_uint(&e, (uint64_t)labels[j]);
+    gkdc_cbor_enc_put_uint(&e, (uint64_t)p->label);
     gkdc_cbor_enc_put_array(&e, n);
-    for (i = 0; i < group_count; i++)
-      if ((groups[i]->flags & GKDC_STORE_GROUP_PAIRWISE_MODE) &&
-          label_allowed(s, groups[i], labels[j]) && !osc_put_info_entry(&e, groups[i], 1))
-        return 0;
+    for (i = 0; i < group_count; i++) {
+      if (!tt_has_entry(s, groups[i], p, &dh_cred))
+        continue;
+      if (!p->is_dh_creds) {
+        if (!osc_put_info_entry(&e, groups[i], 1))
+          return 0;
+        continue;
+      }
+      gkdc_cbor_enc_put_array(&e, 3);
+      gkdc_cbor_enc_put_tstr_z(&e, groups[i]->name);
+      gkdc_cbor_enc_put_int(&e, groups[i]->cred_fmt);
+      gkdc_cbor_enc_put_bstr(&e, dh_cred.ptr, dh_cred.len);
+    }
     count++;
   }
-  /* TODO: kdc_dh_creds (48) for pairwise-only groups needs the Group
-   * Manager's Diffie-Hellman credential, which the kdc plugin holds. */
 
   if (gkdc_cbor_enc_finish(&e, out_len) != GKDC_CBOR_OK)
     return 0;

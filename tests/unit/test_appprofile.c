@@ -1209,6 +1209,37 @@ static void test_token_transfer_ecdh_info(void)
                                           &count));
   CU_ASSERT_EQUAL(count, 0);
 
+  /* kdc_dh_creds (48) for the pairwise-only group with a configured
+   * Diffie-Hellman credential: [name, cred_fmt, cred]; both parameters
+   * requested come in ascending key order. */
+  {
+    struct cfg_builder dh;
+    size_t dh_len;
+
+    cfg_begin(&dh);
+    cfg_bool(&dh, GKDC_OSC_CFG_GROUP_MODE, 0);
+    cfg_hex(&dh, GKDC_OSC_CFG_KDC_DH_CRED, "a2026008a101a20101200421");
+    dh_len = cfg_end(&dh);
+    g3.config.ptr = dh.buf;
+    g3.config.len = dh_len;
+    req_len = unhex("a2 182f f6 1830 f6", req, sizeof(req));
+    len = sizeof(out);
+    CU_ASSERT_TRUE(ap->token_transfer_write(app_plugin.state, req, req_len, groups + 2, 1, out,
+                                            &len, &count));
+    CU_ASSERT_EQUAL(count, 2);
+    CU_ASSERT_TRUE(bytes_are(out, len,
+                             "182f 81 85626733381a81018201040e"
+                             "1830 81 83 626733 0e 4c a2026008a101a20101200421"));
+    /* A group with the group mode never sends it. */
+    req_len = unhex("a1 1830 f6", req, sizeof(req));
+    len = sizeof(out);
+    g1.config = g3.config;
+    g1.name = "g1";
+    CU_ASSERT_TRUE(ap->token_transfer_write(app_plugin.state, req, req_len, groups, 1, out,
+                                            &len, &count));
+    CU_ASSERT_EQUAL(count, 0);
+  }
+
   /* 47 with a value other than null asks for nothing. */
   req_len = unhex("a1 182f 80", req, sizeof(req));
   len = sizeof(out);
