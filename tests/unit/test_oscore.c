@@ -10,6 +10,8 @@
 
 #include <CUnit/Basic.h>
 
+#include <gkdc/cwt.h>
+
 #include "oscore.h"
 #include "oscore_crypto_fixture.h"
 
@@ -403,6 +405,34 @@ static void test_ace_derive_both_ends(void)
                                             GKDC_OSCORE_ACE_SERVER));
   gkdc_oscore_ctx_free(c);
   gkdc_oscore_ctx_free(s);
+}
+
+/* The 89-byte claims set of the RFC 9203 example token (Figures 5 and 6):
+ * the material comes out of its cnf claim. */
+static void test_ace_example_claims(void)
+{
+  static const char claims_hex[] =
+      "a503" "76" "74656d7053656e736f72496e4c6976696e67526f6f6d"
+      "061a5112d728" "041a51145dc8"
+      "0978" "18" "74656d70657261747572655f67206669726d776172655f70"
+      "08a104a2004101" "0250f9af838368e353e78888e1426bd94e6f";
+  uint8_t claims[128];
+  size_t len = unhex(claims_hex, claims, sizeof(claims));
+  struct gkdc_cwt_claims c;
+  struct gkdc_bytes osc;
+  struct gkdc_oscore_input_material m;
+
+  CU_ASSERT_EQUAL_FATAL(len, 89);
+  CU_ASSERT_EQUAL_FATAL(gkdc_cwt_claims_parse(claims, len, &c), GKDC_CBOR_OK);
+  CU_ASSERT(gkdc_cwt_aud_contains(&c, "tempSensorInLivingRoom"));
+  CU_ASSERT_EQUAL(c.iat, 1360189224);
+  CU_ASSERT_EQUAL(c.exp, 1360289224);
+  CU_ASSERT(c.present & GKDC_CWT_HAS_SCOPE);
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_cnf_osc(c.cnf.ptr, c.cnf.len, &osc), GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_input_material_parse(osc.ptr, osc.len, &m),
+                        GKDC_OSCORE_OK);
+  CHECK_HEX(m.id.ptr, m.id.len, "01");
+  CHECK_HEX(m.ms.ptr, m.ms.len, "f9af838368e353e78888e1426bd94e6f");
 }
 
 static void test_ace_input_material_fields(void)
@@ -1893,6 +1923,7 @@ static const struct {
   {"ACE master salt", test_ace_master_salt},
   {"ACE derived context", test_ace_derived_context},
   {"ACE input material", test_ace_input_material},
+  {"ACE example claims", test_ace_example_claims},
   {"ACE input material fields", test_ace_input_material_fields},
   {"ACE derive both ends", test_ace_derive_both_ends},
   {"ACE authz-info parse", test_ace_authz_info_parse},
