@@ -96,3 +96,24 @@ void oscore_test_crypto_unload(void)
   dl = NULL;
   loaded = 0;
 }
+
+size_t oscore_test_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+  size_t n = strlen(hex) / 2;
+  size_t i;
+
+  if (n > cap) {
+    fprintf(stderr, "unhex: %zu bytes do not fit in %zu\n", n, cap);
+    abort();
+  }
+  for (i = 0; i < n; i++) {
+    unsigned v;
+
+    if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+      fprintf(stderr, "unhex: invalid hex at offset %zu\n", 2 * i);
+      abort();
+    }
+    out[i] = (uint8_t)v;
+  }
+  return n;
+}

@@ -19,29 +19,11 @@ static const struct gkdc_crypto *cx;
 
 /* ---- helpers ---- */
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-  size_t n = strlen(hex) / 2;
-  size_t i;
-
-  if (n > cap) {
-    fprintf(stderr, "unhex: %zu bytes do not fit in %zu\n", n, cap);
-    abort();
-  }
-  for (i = 0; i < n; i++) {
-    unsigned v;
-
-    sscanf(hex + 2 * i, "%2x", &v);
-    out[i] = (uint8_t)v;
-  }
-  return n;
-}
-
 /* Compares bytes against a hex string and prints both on mismatch. */
 static int hex_equal(const uint8_t *p, size_t len, const char *hex)
 {
   uint8_t want[512];
-  size_t n = unhex(hex, want, sizeof(want));
+  size_t n = oscore_test_unhex(hex, want, sizeof(want));
   size_t i;
 
   if (n == len && (n == 0 || memcmp(p, want, n) == 0))
@@ -83,20 +65,20 @@ static struct gkdc_oscore_ctx *make_ctx_alg(const struct tv_context *tv, int ser
   memset(&p, 0, sizeof(p));
   p.hkdf_alg = hkdf_alg;
   p.master_secret.ptr = b.ms;
-  p.master_secret.len = unhex(tv_master_secret, b.ms, sizeof(b.ms));
+  p.master_secret.len = oscore_test_unhex(tv_master_secret, b.ms, sizeof(b.ms));
   if (tv->salt != NULL) {
     p.master_salt.ptr = b.salt;
-    p.master_salt.len = unhex(tv->salt, b.salt, sizeof(b.salt));
+    p.master_salt.len = oscore_test_unhex(tv->salt, b.salt, sizeof(b.salt));
   }
   if (tv->id_context != NULL) {
     p.has_id_context = 1;
     p.id_context.ptr = b.idc;
-    p.id_context.len = unhex(tv->id_context, b.idc, sizeof(b.idc));
+    p.id_context.len = oscore_test_unhex(tv->id_context, b.idc, sizeof(b.idc));
   }
   p.sender_id.ptr = b.sid;
-  p.sender_id.len = unhex(server ? tv->server_id : tv->client_id, b.sid, sizeof(b.sid));
+  p.sender_id.len = oscore_test_unhex(server ? tv->server_id : tv->client_id, b.sid, sizeof(b.sid));
   p.recipient_id.ptr = b.rid;
-  p.recipient_id.len = unhex(server ? tv->client_id : tv->server_id, b.rid, sizeof(b.rid));
+  p.recipient_id.len = oscore_test_unhex(server ? tv->client_id : tv->server_id, b.rid, sizeof(b.rid));
   return gkdc_oscore_ctx_new(cx, &p);
 }
 
@@ -109,7 +91,7 @@ static struct gkdc_oscore_ctx *make_ctx(const struct tv_context *tv, int server)
 static int parse_hex_msg(const char *hex, uint8_t *store, size_t cap,
                          struct gkdc_coap_msg *msg)
 {
-  size_t n = unhex(hex, store, cap);
+  size_t n = oscore_test_unhex(hex, store, cap);
 
   return gkdc_oscore_msg_decode(store, n, msg);
 }
@@ -130,8 +112,8 @@ static void check_info(const char *id, const char *id_context, const char *type,
                        size_t L, const char *expected)
 {
   uint8_t idb[8], idcb[16], out[64];
-  size_t id_len = unhex(id, idb, sizeof(idb));
-  size_t idc_len = id_context ? unhex(id_context, idcb, sizeof(idcb)) : 0;
+  size_t id_len = oscore_test_unhex(id, idb, sizeof(idb));
+  size_t idc_len = id_context ? oscore_test_unhex(id_context, idcb, sizeof(idcb)) : 0;
   size_t len = 0;
 
   CU_ASSERT_FATAL(gkdc_oscore_info_encode(idb, id_len, id_context != NULL, idcb, idc_len,
@@ -284,9 +266,9 @@ static void test_ctx_params_rejected(void)
 static void test_ace_master_salt(void)
 {
   uint8_t salt[16], n1[8], n2[8], out[64];
-  size_t salt_len = unhex("f9af838368e353e78888e1426bd94e6f", salt, sizeof(salt));
-  size_t n1_len = unhex("018a278f7faab55a", n1, sizeof(n1));
-  size_t n2_len = unhex("25a8991cd700ac01", n2, sizeof(n2));
+  size_t salt_len = oscore_test_unhex("f9af838368e353e78888e1426bd94e6f", salt, sizeof(salt));
+  size_t n1_len = oscore_test_unhex("018a278f7faab55a", n1, sizeof(n1));
+  size_t n2_len = oscore_test_unhex("25a8991cd700ac01", n2, sizeof(n2));
   size_t len = 0;
 
   CU_ASSERT_FATAL(gkdc_oscore_ace_master_salt(1, salt, salt_len, n1, n1_len, n2, n2_len,
@@ -311,13 +293,13 @@ static void check_ace_context(const char *master_salt, const char *sender_key,
 
   memset(&p, 0, sizeof(p));
   p.master_secret.ptr = ms;
-  p.master_secret.len = unhex("f9af838368e353e78888e1426bd94e6f", ms, sizeof(ms));
+  p.master_secret.len = oscore_test_unhex("f9af838368e353e78888e1426bd94e6f", ms, sizeof(ms));
   p.master_salt.ptr = salt;
-  p.master_salt.len = unhex(master_salt, salt, sizeof(salt));
+  p.master_salt.len = oscore_test_unhex(master_salt, salt, sizeof(salt));
   p.sender_id.ptr = sid;
-  p.sender_id.len = unhex("0000", sid, sizeof(sid));
+  p.sender_id.len = oscore_test_unhex("0000", sid, sizeof(sid));
   p.recipient_id.ptr = rid;
-  p.recipient_id.len = unhex("1645", rid, sizeof(rid));
+  p.recipient_id.len = oscore_test_unhex("1645", rid, sizeof(rid));
   c = gkdc_oscore_ctx_new(cx, &p);
   CU_ASSERT_PTR_NOT_NULL_FATAL(c);
   CHECK_HEX(c->sender_key, 16, sender_key);
@@ -341,7 +323,7 @@ static const char rfc9203_cnf[] = "a104a2004101" "0250f9af838368e353e78888e1426b
 static void test_ace_input_material(void)
 {
   uint8_t cnf[64];
-  size_t cnf_len = unhex(rfc9203_cnf, cnf, sizeof(cnf));
+  size_t cnf_len = oscore_test_unhex(rfc9203_cnf, cnf, sizeof(cnf));
   struct gkdc_bytes osc;
   struct gkdc_oscore_input_material m;
 
@@ -362,19 +344,19 @@ static void test_ace_input_material(void)
 static void test_ace_derive_both_ends(void)
 {
   uint8_t cnf[64], n1[8], n2[8], id1[2], id2[2];
-  size_t cnf_len = unhex(rfc9203_cnf, cnf, sizeof(cnf));
+  size_t cnf_len = oscore_test_unhex(rfc9203_cnf, cnf, sizeof(cnf));
   struct gkdc_bytes osc, bn1, bn2, bid1, bid2;
   struct gkdc_oscore_input_material m;
   struct gkdc_oscore_ctx *c, *s;
 
   bn1.ptr = n1;
-  bn1.len = unhex("018a278f7faab55a", n1, sizeof(n1));
+  bn1.len = oscore_test_unhex("018a278f7faab55a", n1, sizeof(n1));
   bn2.ptr = n2;
-  bn2.len = unhex("25a8991cd700ac01", n2, sizeof(n2));
+  bn2.len = oscore_test_unhex("25a8991cd700ac01", n2, sizeof(n2));
   bid1.ptr = id1;
-  bid1.len = unhex("1645", id1, sizeof(id1));
+  bid1.len = oscore_test_unhex("1645", id1, sizeof(id1));
   bid2.ptr = id2;
-  bid2.len = unhex("0000", id2, sizeof(id2));
+  bid2.len = oscore_test_unhex("0000", id2, sizeof(id2));
   CU_ASSERT_EQUAL_FATAL(gkdc_oscore_cnf_osc(cnf, cnf_len, &osc), GKDC_OSCORE_OK);
   CU_ASSERT_EQUAL_FATAL(gkdc_oscore_input_material_parse(osc.ptr, osc.len, &m),
                         GKDC_OSCORE_OK);
@@ -417,7 +399,7 @@ static void test_ace_example_claims(void)
       "0978" "18" "74656d70657261747572655f67206669726d776172655f70"
       "08a104a2004101" "0250f9af838368e353e78888e1426bd94e6f";
   uint8_t claims[128];
-  size_t len = unhex(claims_hex, claims, sizeof(claims));
+  size_t len = oscore_test_unhex(claims_hex, claims, sizeof(claims));
   struct gkdc_cwt_claims c;
   struct gkdc_bytes osc;
   struct gkdc_oscore_input_material m;
@@ -456,7 +438,7 @@ static void test_ace_input_material_fields(void)
     "a2004101024101ff",                                 /* trailing byte */
   };
   uint8_t buf[128];
-  size_t n = unhex(full, buf, sizeof(buf));
+  size_t n = oscore_test_unhex(full, buf, sizeof(buf));
   struct gkdc_oscore_input_material m;
   size_t i;
 
@@ -471,7 +453,7 @@ static void test_ace_input_material_fields(void)
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     enum gkdc_oscore_status st;
 
-    n = unhex(bad[i], buf, sizeof(buf));
+    n = oscore_test_unhex(bad[i], buf, sizeof(buf));
     st = gkdc_oscore_input_material_parse(buf, n, &m);
     if (st != GKDC_OSCORE_ERR_INVALID)
       fprintf(stderr, "\n  input material %s accepted\n", bad[i]);
@@ -482,11 +464,11 @@ static void test_ace_input_material_fields(void)
   {
     struct gkdc_bytes osc;
 
-    n = unhex("a10341aa", buf, sizeof(buf));
+    n = oscore_test_unhex("a10341aa", buf, sizeof(buf));
     CU_ASSERT_EQUAL(gkdc_oscore_cnf_osc(buf, n, &osc), GKDC_OSCORE_ERR_NO_CONTEXT);
-    n = unhex("a20341aa04a0", buf, sizeof(buf));
+    n = oscore_test_unhex("a20341aa04a0", buf, sizeof(buf));
     CU_ASSERT_EQUAL(gkdc_oscore_cnf_osc(buf, n, &osc), GKDC_OSCORE_ERR_NO_CONTEXT);
-    n = unhex("a10441aa", buf, sizeof(buf));
+    n = oscore_test_unhex("a10441aa", buf, sizeof(buf));
     CU_ASSERT_EQUAL(gkdc_oscore_cnf_osc(buf, n, &osc), GKDC_OSCORE_ERR_INVALID);
   }
 }
@@ -505,7 +487,7 @@ static void test_ace_authz_info_parse(void)
     "a201410101" "4101",                 /* duplicate key */
   };
   uint8_t buf[64];
-  size_t n = unhex(fig11, buf, sizeof(buf));
+  size_t n = oscore_test_unhex(fig11, buf, sizeof(buf));
   struct gkdc_oscore_authz_info a;
   size_t i;
 
@@ -517,13 +499,13 @@ static void test_ace_authz_info_parse(void)
   CHECK_HEX(a.client_recipient_id.ptr, a.client_recipient_id.len, "1645");
 
   /* The update of access rights carries the token alone. */
-  n = unhex("a1014101", buf, sizeof(buf));
+  n = oscore_test_unhex("a1014101", buf, sizeof(buf));
   CU_ASSERT_EQUAL_FATAL(gkdc_oscore_authz_info_parse(buf, n, &a), GKDC_OSCORE_OK);
   CU_ASSERT_FALSE(a.has_nonce1);
   CU_ASSERT_FALSE(a.has_client_recipient_id);
 
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    n = unhex(bad[i], buf, sizeof(buf));
+    n = oscore_test_unhex(bad[i], buf, sizeof(buf));
     CU_ASSERT_EQUAL(gkdc_oscore_authz_info_parse(buf, n, &a), GKDC_OSCORE_ERR_INVALID);
   }
 }
@@ -531,11 +513,11 @@ static void test_ace_authz_info_parse(void)
 static void test_ace_authz_info_response(void)
 {
   uint8_t n2[8], id2[2], out[64];
-  size_t n2_len = unhex("25a8991cd700ac01", n2, sizeof(n2));
-  size_t id2_len = unhex("0000", id2, sizeof(id2));
+  size_t n2_len = oscore_test_unhex("25a8991cd700ac01", n2, sizeof(n2));
+  size_t id2_len = oscore_test_unhex("0000", id2, sizeof(id2));
   /* A KDC pair: kdcchallenge (46) h'0102'. */
   uint8_t extra[8];
-  size_t extra_len = unhex("182e420102", extra, sizeof(extra));
+  size_t extra_len = oscore_test_unhex("182e420102", extra, sizeof(extra));
   size_t len = 0;
 
   /* RFC 9203 Figure 12. */
@@ -558,17 +540,17 @@ static void test_ace_pick_recipient_id(void)
   size_t id1_len, len = 0;
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(set);
-  id1_len = unhex("1645", id1, sizeof(id1));
+  id1_len = oscore_test_unhex("1645", id1, sizeof(id1));
   CU_ASSERT(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 7, out, &len));
   CHECK_HEX(out, len, "00");
-  id1_len = unhex("00", id1, sizeof(id1));
+  id1_len = oscore_test_unhex("00", id1, sizeof(id1));
   CU_ASSERT(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 7, out, &len));
   CHECK_HEX(out, len, "01");
 
   /* The C.2 server context receives with ID h'00'; with ID1 h'01' the
    * next free value is h'02'. */
   CU_ASSERT_FATAL(gkdc_oscore_ctxset_add(set, make_ctx(&tv2, 1)));
-  id1_len = unhex("01", id1, sizeof(id1));
+  id1_len = oscore_test_unhex("01", id1, sizeof(id1));
   CU_ASSERT(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 7, out, &len));
   CHECK_HEX(out, len, "02");
   CU_ASSERT_FALSE(gkdc_oscore_pick_recipient_id(set, id1, id1_len, 0, out, &len));
@@ -998,7 +980,7 @@ static void test_option_decode_valid(void)
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     uint8_t v[64];
-    size_t n = unhex(cases[i].hex, v, sizeof(v));
+    size_t n = oscore_test_unhex(cases[i].hex, v, sizeof(v));
     struct gkdc_oscore_option opt;
     enum gkdc_oscore_status st;
 
@@ -1054,7 +1036,7 @@ static void test_option_decode_malformed(void)
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     uint8_t v[32];
-    size_t n = unhex(cases[i], v, sizeof(v));
+    size_t n = oscore_test_unhex(cases[i], v, sizeof(v));
     struct gkdc_oscore_option opt;
     enum gkdc_oscore_status st = gkdc_oscore_option_decode(v, n, &opt);
 
@@ -1071,7 +1053,7 @@ static void test_option_decode_malformed(void)
 static void test_option_decode_prefixes(void)
 {
   uint8_t v[32];
-  size_t n = unhex("1d05080102030405060708aabbccdd", v, sizeof(v));
+  size_t n = oscore_test_unhex("1d05080102030405060708aabbccdd", v, sizeof(v));
   size_t len;
 
   for (len = 0; len <= n; len++) {
@@ -1848,7 +1830,7 @@ static void test_context_lookup(void)
   uint8_t kid01[1] = {0x01};
   uint8_t kid00[1] = {0x00};
   uint8_t idc[8];
-  size_t idc_len = unhex("37cbf3210017a2d3", idc, sizeof(idc));
+  size_t idc_len = oscore_test_unhex("37cbf3210017a2d3", idc, sizeof(idc));
 
   CU_ASSERT_PTR_NOT_NULL_FATAL(set);
   /* Server contexts: C.2 (recipient 00), C.1 and C.3 (recipient h''). */

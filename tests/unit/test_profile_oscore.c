@@ -277,22 +277,6 @@ static void test_init_needs_hooks(void)
   CU_ASSERT_PTR_NULL(intercept_fn);
 }
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-  size_t n = strlen(hex) / 2;
-  size_t i;
-
-  if (n > cap)
-    abort();
-  for (i = 0; i < n; i++) {
-    unsigned v;
-
-    sscanf(hex + 2 * i, "%2x", &v);
-    out[i] = (uint8_t)v;
-  }
-  return n;
-}
-
 static const struct gkdc_peer udp_peer = {
   .size = sizeof(struct gkdc_peer),
   .transport = GKDC_TRANSPORT_UDP,
@@ -303,7 +287,7 @@ static const struct gkdc_peer udp_peer = {
 static void feed(const char *hex)
 {
   uint8_t wire[256];
-  size_t n = unhex(hex, wire, sizeof(wire));
+  size_t n = oscore_test_unhex(hex, wire, sizeof(wire));
   struct gkdc_coap_msg msg;
 
   CU_ASSERT_FATAL(gkdc_oscore_msg_decode(wire, n, &msg));
@@ -362,7 +346,7 @@ static size_t make_token_cnf(const char *aud, int64_t exp, const char *key_hex, 
   struct gkdc_cose_params params;
   uint8_t claims[256], key[16], ms[16], kid[1] = {0xa1};
   uint8_t scope[] = {0x81, 0x82, 0x63, 0x67, 0x70, 0x31, 0x06};
-  size_t claims_len = 0, ms_len = unhex(master_secret_hex, ms, sizeof(ms));
+  size_t claims_len = 0, ms_len = oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
   size_t out_len = cap;
 
   gkdc_cbor_enc_init(&e, claims, sizeof(claims));
@@ -398,7 +382,7 @@ static size_t make_token_cnf(const char *aud, int64_t exp, const char *key_hex, 
   params.kid.ptr = kid;
   params.kid.len = sizeof(kid);
   params.content_type = -1;
-  CU_ASSERT_FATAL(unhex(key_hex, key, sizeof(key)) == 16);
+  CU_ASSERT_FATAL(oscore_test_unhex(key_hex, key, sizeof(key)) == 16);
   CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, sizeof(key), claims, claims_len,
                                             NULL, 0, out, &out_len) == GKDC_COSE_OK);
   return out_len;
@@ -410,12 +394,30 @@ static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint
   return make_token_cnf(aud, exp, key_hex, 0, 0x71, out, cap);
 }
 
+/* POSTs an unprotected application/ace+cbor payload to the captured
+ * /authz-info route. */
+static void post_upload(const uint8_t *payload, size_t len, struct gkdc_response *resp)
+{
+  struct gkdc_request req;
+
+  memset(&req, 0, sizeof(req));
+  req.size = sizeof(req);
+  req.method = GKDC_POST;
+  req.content_format = GKDC_CF_ACE_CBOR;
+  req.accept = GKDC_CF_NONE;
+  req.observe = GKDC_OBSERVE_NONE;
+  req.payload = payload;
+  req.payload_len = len;
+  req.peer = &udp_peer;
+  gkdc_response_init(resp);
+  authz_route.handler(authz_route.arg, &req, resp);
+}
+
 /* POSTs {1: token, 40: nonce1, 43: id1} to the captured route. */
 static void post_token(const uint8_t *token, size_t token_len, const uint8_t *nonce1,
                        size_t nonce1_len, uint8_t id1, struct gkdc_response *resp)
 {
   struct gkdc_cbor_enc e;
-  struct gkdc_request req;
   uint8_t payload[512];
   size_t len = 0;
 
@@ -430,18 +432,7 @@ static void post_token(const uint8_t *token, size_t token_len, const uint8_t *no
     gkdc_cbor_enc_put_bstr(&e, &id1, 1);
   }
   CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &len) == GKDC_CBOR_OK);
-
-  memset(&req, 0, sizeof(req));
-  req.size = sizeof(req);
-  req.method = GKDC_POST;
-  req.content_format = GKDC_CF_ACE_CBOR;
-  req.accept = GKDC_CF_NONE;
-  req.observe = GKDC_OBSERVE_NONE;
-  req.payload = payload;
-  req.payload_len = len;
-  req.peer = &udp_peer;
-  gkdc_response_init(resp);
-  authz_route.handler(authz_route.arg, &req, resp);
+  post_upload(payload, len, resp);
 }
 
 static void test_authz_info_then_oscore(void)
@@ -516,7 +507,7 @@ static void test_authz_info_then_oscore(void)
   m.has_id = 1;
   m.has_ms = 1;
   m.ms.ptr = ms;
-  m.ms.len = unhex(master_secret_hex, ms, sizeof(ms));
+  m.ms.len = oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
   m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
   m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
   client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
@@ -628,7 +619,6 @@ static void test_client_side(void)
   struct gkdc_profile_client_args args;
   gkdc_profile_client *client = NULL;
   gkdc_profile_binding *binding = NULL;
-  struct gkdc_request req;
   struct gkdc_response resp;
   struct gkdc_coap_msg get, prot, answer, inner, err;
   uint8_t token[512], cnf[64], ms[16], upload[700], buf[512], inner_buf[512];
@@ -653,7 +643,7 @@ static void test_client_side(void)
   gkdc_cbor_enc_put_uint(&e, 0);
   gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
   gkdc_cbor_enc_put_uint(&e, 2);
-  gkdc_cbor_enc_put_bstr(&e, ms, unhex(master_secret_hex, ms, sizeof(ms)));
+  gkdc_cbor_enc_put_bstr(&e, ms, oscore_test_unhex(master_secret_hex, ms, sizeof(ms)));
   CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &cnf_len) == GKDC_CBOR_OK);
   memset(&args, 0, sizeof(args));
   args.size = sizeof(args);
@@ -666,17 +656,7 @@ static void test_client_side(void)
   /* Upload with the KDC's sign_info request merged in. */
   CU_ASSERT_FATAL(ops->client_authz_info_request(state, client, kdc_ask, sizeof(kdc_ask), 1,
                                                  upload, &upload_len));
-  memset(&req, 0, sizeof(req));
-  req.size = sizeof(req);
-  req.method = GKDC_POST;
-  req.content_format = GKDC_CF_ACE_CBOR;
-  req.accept = GKDC_CF_NONE;
-  req.observe = GKDC_OBSERVE_NONE;
-  req.payload = upload;
-  req.payload_len = upload_len;
-  req.peer = &udp_peer;
-  gkdc_response_init(&resp);
-  authz_route.handler(authz_route.arg, &req, &resp);
+  post_upload(upload, upload_len, &resp);
   CU_ASSERT_EQUAL_FATAL(resp.code, GKDC_CODE(2, 1));
   CU_ASSERT_FATAL(ops->client_authz_info_response(state, client, resp.payload,
                                                   resp.payload_len));
@@ -718,6 +698,47 @@ static void test_client_side(void)
   ops->client_free(state, client);
   desc->fini(state);
   gkdc_config_free();
+}
+
+/* Uploads a fresh token with `nonce1` and ID1 h'00' and returns the
+ * client's context for it. */
+static struct gkdc_oscore_ctx *open_context(const uint8_t nonce1[8])
+{
+  struct gkdc_response resp;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes n2, id2;
+  struct gkdc_oscore_input_material m;
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_bytes bn1 = {nonce1, 8};
+  uint8_t id1 = 0x00;
+  struct gkdc_bytes bid1 = {&id1, 1};
+  uint8_t token[512], ms[16], payload[128];
+  size_t token_len, payload_len;
+
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  post_token(token, token_len, nonce1, 8, id1, &resp);
+  if (resp.code != GKDC_CODE(2, 1) || resp.payload_len > sizeof(payload)) {
+    gkdc_response_clear(&resp);
+    return NULL;
+  }
+  memcpy(payload, resp.payload, resp.payload_len);
+  payload_len = resp.payload_len;
+  gkdc_response_clear(&resp);
+  if (gkdc_cbor_dec_init(&d, payload, payload_len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_map(&d, NULL) || !gkdc_cbor_dec_map_find_int(&d, 42, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &n2) || !gkdc_cbor_dec_map_find_int(&d, 44, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &id2))
+    return NULL;
+  memset(&m, 0, sizeof(m));
+  m.has_id = 1;
+  m.has_ms = 1;
+  m.ms.ptr = ms;
+  m.ms.len = oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
+  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
+  return client;
 }
 
 /* Protects a GET with `mid` from `client` and feeds it to the plugin;
@@ -762,19 +783,11 @@ static void test_restart_with_store(void)
   void *store_dl;
   gkdc_plugin_entry_fn entry;
   const struct gkdc_plugin_desc *sdesc;
-  struct gkdc_response resp;
-  struct gkdc_cbor_dec d, v;
-  struct gkdc_bytes n2, id2;
-  struct gkdc_oscore_input_material m;
   struct gkdc_oscore_ctx *client;
   struct gkdc_coap_msg prot, first, inner, echo_req;
   const struct gkdc_coap_option *o;
-  struct gkdc_bytes bn1 = {nonce1, sizeof(nonce1)};
-  uint8_t id1 = 0x00;
-  struct gkdc_bytes bid1 = {&id1, 1};
-  uint8_t token[512], ms[16], buf[512], first_buf[512], inner_buf[512], payload[128];
+  uint8_t buf[512], first_buf[512], inner_buf[512];
   uint8_t echo_value[GKDC_OSCORE_ECHO_LEN];
-  size_t token_len, payload_len;
   void *store_state = NULL, *state1 = NULL, *state2 = NULL, *state3 = NULL;
 
   strcpy(state_dir, "/tmp/gkdc-oscore-XXXXXX");
@@ -798,25 +811,7 @@ static void test_restart_with_store(void)
 
   /* First run: token upload, one request. */
   CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state1));
-  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
-                         sizeof(token));
-  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
-  CU_ASSERT_EQUAL_FATAL(resp.code, GKDC_CODE(2, 1));
-  memcpy(payload, resp.payload, resp.payload_len);
-  payload_len = resp.payload_len;
-  gkdc_response_clear(&resp);
-  CU_ASSERT_FATAL(gkdc_cbor_dec_init(&d, payload, payload_len, NULL) == GKDC_CBOR_OK);
-  CU_ASSERT_FATAL(gkdc_cbor_dec_enter_map(&d, NULL));
-  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 42, &v) && gkdc_cbor_dec_get_bstr(&v, &n2));
-  CU_ASSERT_FATAL(gkdc_cbor_dec_map_find_int(&d, 44, &v) && gkdc_cbor_dec_get_bstr(&v, &id2));
-  memset(&m, 0, sizeof(m));
-  m.has_id = 1;
-  m.has_ms = 1;
-  m.ms.ptr = ms;
-  m.ms.len = unhex(master_secret_hex, ms, sizeof(ms));
-  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
-  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
-  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
+  client = open_context(nonce1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(client);
   CU_ASSERT_EQUAL(client_get(client, 100, &first, first_buf, sizeof(first_buf), &inner,
                              inner_buf, sizeof(inner_buf), NULL),
@@ -881,47 +876,6 @@ static void test_restart_with_store(void)
     if (system(cmd) != 0)
       fprintf(stderr, "\n  cannot remove %s\n", state_dir);
   }
-}
-
-/* Uploads a fresh token with `nonce1` and ID1 h'00' and returns the
- * client's context for it. */
-static struct gkdc_oscore_ctx *open_context(const uint8_t nonce1[8])
-{
-  struct gkdc_response resp;
-  struct gkdc_cbor_dec d, v;
-  struct gkdc_bytes n2, id2;
-  struct gkdc_oscore_input_material m;
-  struct gkdc_oscore_ctx *client;
-  struct gkdc_bytes bn1 = {nonce1, 8};
-  uint8_t id1 = 0x00;
-  struct gkdc_bytes bid1 = {&id1, 1};
-  uint8_t token[512], ms[16], payload[128];
-  size_t token_len, payload_len;
-
-  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
-                         sizeof(token));
-  post_token(token, token_len, nonce1, 8, id1, &resp);
-  if (resp.code != GKDC_CODE(2, 1) || resp.payload_len > sizeof(payload)) {
-    gkdc_response_clear(&resp);
-    return NULL;
-  }
-  memcpy(payload, resp.payload, resp.payload_len);
-  payload_len = resp.payload_len;
-  gkdc_response_clear(&resp);
-  if (gkdc_cbor_dec_init(&d, payload, payload_len, NULL) != GKDC_CBOR_OK ||
-      !gkdc_cbor_dec_enter_map(&d, NULL) || !gkdc_cbor_dec_map_find_int(&d, 42, &v) ||
-      !gkdc_cbor_dec_get_bstr(&v, &n2) || !gkdc_cbor_dec_map_find_int(&d, 44, &v) ||
-      !gkdc_cbor_dec_get_bstr(&v, &id2))
-    return NULL;
-  memset(&m, 0, sizeof(m));
-  m.has_id = 1;
-  m.has_ms = 1;
-  m.ms.ptr = ms;
-  m.ms.len = unhex(master_secret_hex, ms, sizeof(ms));
-  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
-  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
-  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
-  return client;
 }
 
 static void test_observe_through_oscore(void)
