@@ -1312,6 +1312,92 @@ static void test_matrix(void)
   }
 }
 
+/* ---- errors every resource shares ---- */
+
+static void test_common_errors(void)
+{
+  static const struct {
+    const char *rest;
+    uint32_t method;
+  } res[] = {
+      {"", GKDC_GET},          {"", GKDC_POST},          {"creds", GKDC_GET},
+      {"creds", GKDC_FETCH},   {"kdc-cred", GKDC_GET},   {"kdc-cred", GKDC_FETCH},
+      {"policies", GKDC_GET},  {"num", GKDC_GET},        {"active", GKDC_GET},
+      {"stale-sids", GKDC_FETCH}, {"verif-data", GKDC_GET}, {"nodes/n0", GKDC_GET},
+      {"nodes/n0", GKDC_POST}, {"nodes/n0", GKDC_DELETE}, {"nodes/n0/cred", GKDC_POST},
+  };
+  struct h_client a;
+  struct gkdc_response r;
+  size_t i;
+  char path[128];
+
+  client_new(&a, "g1", REQ | RSP);
+  for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+    snprintf(path, sizeof(path), "ace-group/g1%s%s", res[i].rest[0] ? "/" : "", res[i].rest);
+
+    /* No token. */
+    h_call(NULL, res[i].method, path, GKDC_CF_ACE_GROUPCOMM_CBOR, (const uint8_t *)"\xa0", 1,
+           &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(4, 1));
+    gkdc_response_clear(&r);
+
+    /* An expired token. */
+    a.authz.expires_at = h_now_value;
+    h_call(&a, res[i].method, path, GKDC_CF_ACE_GROUPCOMM_CBOR, (const uint8_t *)"\xa0", 1,
+           &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(4, 1));
+    gkdc_response_clear(&r);
+    a.authz.expires_at = h_now_value + 3600;
+
+    /* A method the resource does not have. */
+    h_call(&a, GKDC_PATCH, path, GKDC_CF_NONE, NULL, 0, &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(4, 5));
+    gkdc_response_clear(&r);
+
+    /* An unknown group. */
+    snprintf(path, sizeof(path), "ace-group/zz%s%s", res[i].rest[0] ? "/" : "", res[i].rest);
+    h_call(&a, res[i].method, path, GKDC_CF_ACE_GROUPCOMM_CBOR, (const uint8_t *)"\xa0", 1,
+           &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(4, 4));
+    gkdc_response_clear(&r);
+  }
+}
+
+/* Every truncation and many byte flips of a valid Join Request fail
+ * cleanly and admit nobody. */
+static void test_join_hostile(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  uint8_t buf[512];
+  size_t len, i;
+  struct gkdc_store_member *m = NULL;
+
+  client_new(&a, "g1", REQ);
+  join_payload(&a, "g1", REQ, J_NORMAL, GC_ROLES);
+  len = join_len;
+  memcpy(buf, join_buf, len);
+  for (i = 0; i < len; i++) {
+    h_call(&a, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, i, &r);
+    CU_ASSERT_EQUAL(GKDC_CODE_CLASS(r.code), 4);
+    gkdc_response_clear(&r);
+  }
+  CU_ASSERT(!h_store_ops()->member_get_by_token(h_store.state, "g1", a.token_id,
+                                                a.token_id_len, &m));
+  for (i = 0; i < len; i++) {
+    int ok_code;
+
+    buf[i] ^= 0x5a;
+    h_call(&a, GKDC_POST, "ace-group/g1", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    ok_code = GKDC_CODE_CLASS(r.code) == 4 || r.code == GKDC_CODE(2, 1);
+    CU_ASSERT(ok_code);
+    /* A flip in the unknown parameter may leave the request valid: then
+     * the node joined, and the following flips are re-joins. */
+    gkdc_response_clear(&r);
+    buf[i] ^= 0x5a;
+  }
+}
+
 /* ---- forced removal and group deletion ---- */
 
 static void test_eviction(void)
@@ -1585,6 +1671,8 @@ int main(void)
   CU_add_test(s, "authorization matrix", test_matrix);
   CU_add_test(s, "Sender ID exhaustion", test_exhaustion);
   CU_add_test(s, "Sender IDs at scale", test_sender_id_scale);
+  CU_add_test(s, "errors of every resource", test_common_errors);
+  CU_add_test(s, "hostile join requests", test_join_hostile);
   CU_add_test(s, "forced removal", test_eviction);
   CU_add_test(s, "group deletion", test_group_delete);
   CU_add_test(s, "configuration checks", test_config_checks);
