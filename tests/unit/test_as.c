@@ -116,8 +116,26 @@ static int fake_dtls_psk_set(gkdc_plugin *self, gkdc_dtls_psk_fn fn, void *arg)
   return 1;
 }
 
+/* A store whose counters fail, as on a full disk. */
+static int broken_last_error(void *st) { return GKDC_STORE_E_IO; }
+static const char *broken_detail(void *st) { return "disk full"; }
+static int broken_counter(void *st, const char *name, uint64_t *value) { return 0; }
+static const struct gkdc_store_ops broken_store_ops = {
+    .size = sizeof(struct gkdc_store_ops),
+    .last_error = broken_last_error,
+    .last_error_detail = broken_detail,
+    .counter_next = broken_counter,
+};
+static int use_broken_store;
+
 static int fake_get_store(struct gkdc_provider *out)
 {
+  if (use_broken_store) {
+    out->ops = &broken_store_ops;
+    out->state = NULL;
+    out->plugin_name = "broken-store";
+    return 1;
+  }
   if (!use_store || store.state == NULL)
     return 0;
   out->ops = store.desc->ops;
@@ -1185,6 +1203,21 @@ static void test_issue_small_buffer(void)
   CU_ASSERT_EQUAL(err, GKDC_AS_ERR_INVALID_CLIENT);
 }
 
+/* A store failure gets 5.00 without a body, and no token. */
+static void test_issue_store_failure(void)
+{
+  struct token_req r = TOKEN_REQ_INIT;
+  struct gkdc_response resp;
+
+  use_broken_store = 1;
+  request("c1-identity", &r, &resp);
+  use_broken_store = 0;
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(5, 0));
+  CU_ASSERT_EQUAL(resp.payload_len, 0);
+  CU_ASSERT(strstr(last_error, "disk full") != NULL);
+  gkdc_response_clear(&resp);
+}
+
 /* ---- tests: durable counters ---- */
 
 /* The cti sequence number of a new token of client1 for kdc1. */
@@ -1420,7 +1453,8 @@ int main(void)
       !CU_add_test(s, "error: no state change", test_error_no_state_change) ||
       !CU_add_test(s, "update of access rights", test_update_access_rights) ||
       !CU_add_test(s, "revoke and introspect", test_revoke_introspect) ||
-      !CU_add_test(s, "token_issue small buffer", test_issue_small_buffer))
+      !CU_add_test(s, "token_issue small buffer", test_issue_small_buffer) ||
+      !CU_add_test(s, "store failure", test_issue_store_failure))
     return 1;
 
   s = CU_add_suite("as-token with store", store_suite_init, store_suite_clean);
