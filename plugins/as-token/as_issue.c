@@ -376,6 +376,8 @@ static int decide(struct as_state *st, const struct gkdc_as_token_request *req,
   }
 
   if (req->ace_profile > 0 && req->ace_profile != GKDC_ACE_PROFILE_COAP_OSCORE) {
+    as_log(st, GKDC_LOG_INFO, "client %s: ace_profile %d requested; only coap_oscore (2) "
+           "is issued", p->client->id, (int)req->ace_profile);
     *err = GKDC_AS_ERR_INCOMPATIBLE_ACE_PROFILES;
     return 0;
   }

@@ -231,8 +231,10 @@ int as_token_handler(void *arg, const struct gkdc_request *req, struct gkdc_resp
   const char *description = "";
   int error = GKDC_AS_OK, result;
 
-  if (req->method != GKDC_POST)
-    return gkdc_response_set(resp, GKDC_CODE(4, 5), GKDC_CF_NONE, NULL, 0), GKDC_HANDLED;
+  if (req->method != GKDC_POST) {
+    gkdc_response_set(resp, GKDC_CODE(4, 5), GKDC_CF_NONE, NULL, 0);
+    return GKDC_HANDLED;
+  }
 
   /* Only a DTLS session authenticates the client. */
   if (peer == NULL || peer->transport != GKDC_TRANSPORT_DTLS || peer->identity.len == 0) {
@@ -248,8 +250,12 @@ int as_token_handler(void *arg, const struct gkdc_request *req, struct gkdc_resp
     return reply_error(resp, GKDC_AS_ERR_INVALID_CLIENT, describe(GKDC_AS_ERR_INVALID_CLIENT));
   }
 
-  if (req->content_format != GKDC_CF_NONE && req->content_format != GKDC_CF_ACE_CBOR)
-    return gkdc_response_set(resp, GKDC_CODE(4, 15), GKDC_CF_NONE, NULL, 0), GKDC_HANDLED;
+  if (req->content_format != GKDC_CF_NONE && req->content_format != GKDC_CF_ACE_CBOR) {
+    as_log(st, GKDC_LOG_INFO, "/token from client %s rejected: Content-Format %d",
+           client->id, (int)req->content_format);
+    gkdc_response_set(resp, GKDC_CODE(4, 15), GKDC_CF_NONE, NULL, 0);
+    return GKDC_HANDLED;
+  }
 
   memset(&p, 0, sizeof(p));
   p.req.size = sizeof(p.req);
