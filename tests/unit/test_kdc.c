@@ -24,6 +24,9 @@
   "770916bc4c97c3c46604f430b06170c7b3d6062633756628c31180fa3bb65a1b"
 
 #define GM "gm_cred = \"" GM_CRED "\"; gm_key = \"" GM_KEY "\";"
+/* The same P-256 key pair as a Group Manager of an ES256 group. */
+#define P256_KEY "4a7b844a4c97ef91ed232aa564c9d5d373f2099647f9e9bd3fe6417a0d0f91ad"
+#define GM_P256 "gm_cred = \"" P256_CRED "\"; gm_key = \"" P256_KEY "\";"
 
 #define REQ GKDC_OSC_ROLE_REQUESTER
 #define RSP GKDC_OSC_ROLE_RESPONDER
@@ -49,7 +52,8 @@ static const char *std_groups =
     "{ name = \"g1\"; " GM " },"
     "{ name = \"g2\"; mode = \"group-only\"; active = false; " GM " },"
     "{ name = \"tiny\"; max_sender_id_len = 1; rekey_on_leave = false; " GM " },"
-    "{ name = \"big\"; rekey_on_leave = false; " GM " }";
+    "{ name = \"big\"; rekey_on_leave = false; " GM " },"
+    "{ name = \"es\"; sign_alg = -7; java_compatible = true; " GM_P256 " }";
 
 /* ---- clients ---- */
 
@@ -1312,6 +1316,96 @@ static void test_matrix(void)
   }
 }
 
+/* ---- an ES256 group with the Java-compatible DER evidence ---- */
+
+static void test_es256_group(void)
+{
+  struct h_client a;
+  struct gkdc_response r;
+  uint8_t priv[32], pub[65];
+  size_t priv_len = sizeof(priv), pub_len = sizeof(pub);
+  uint8_t scope[16], input[128], raw[64], der[72], buf[512];
+  size_t scope_len, input_len = sizeof(input), raw_len = sizeof(raw), der_len = sizeof(der);
+  size_t len;
+  uint8_t n_c[8] = {8, 7, 6, 5, 4, 3, 2, 1};
+  struct gkdc_bytes sb, nsb, ncb, nonce, sig;
+  struct gkdc_cbor_enc e;
+  size_t mark;
+  static const uint8_t ccs_head[] = {0xa2, 0x02, 0x60, 0x08, 0xa1, 0x01, 0xa5, 0x01, 0x02,
+                                     0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20};
+
+  client_new(&a, "es", REQ | RSP);
+  CU_ASSERT_FATAL(gkdc_crypto_keygen(&h_crypto, GKDC_COSE_CRV_P256, priv, &priv_len, pub,
+                                     &pub_len) && pub_len == 65);
+  memcpy(a.cred, ccs_head, sizeof(ccs_head));
+  memcpy(a.cred + 16, pub + 1, 32);
+  a.cred[48] = 0x22;
+  a.cred[49] = 0x58;
+  a.cred[50] = 0x20;
+  memcpy(a.cred + 51, pub + 33, 32);
+  a.cred_len = 83;
+
+  gkdc_cbor_enc_init(&e, scope, sizeof(scope));
+  gkdc_cbor_enc_put_array(&e, 2);
+  gkdc_cbor_enc_put_tstr_z(&e, "es");
+  gkdc_cbor_enc_put_uint(&e, REQ | RSP);
+  gkdc_cbor_enc_finish(&e, &scope_len);
+  sb.ptr = scope;
+  sb.len = scope_len;
+  nsb.ptr = a.n_s;
+  nsb.len = a.n_s_len;
+  ncb.ptr = n_c;
+  ncb.len = sizeof(n_c);
+  CU_ASSERT_FATAL(gkdc_pop_input_client(sb, nsb, ncb, input, &input_len));
+  CU_ASSERT_FATAL(gkdc_crypto_sign(&h_crypto, GKDC_COSE_ALG_ES256, priv, 32, input, input_len,
+                                   raw, &raw_len));
+  CU_ASSERT_FATAL(gkdc_crypto_ecdsa_raw_to_der(&h_crypto, raw, raw_len, der, &der_len));
+
+  gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+  mark = gkdc_cbor_enc_map_begin(&e);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_SCOPE);
+  gkdc_cbor_enc_put_bstr(&e, scope, scope_len);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CNONCE);
+  gkdc_cbor_enc_put_bstr(&e, n_c, sizeof(n_c));
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+  gkdc_cbor_enc_put_bstr(&e, a.cred, a.cred_len);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED_VERIFY);
+  gkdc_cbor_enc_put_bstr(&e, der, der_len);
+  gkdc_cbor_enc_map_end(&e, mark, 4);
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &len) == GKDC_CBOR_OK);
+
+  h_call(&a, GKDC_POST, "ace-group/es", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+
+  /* kdc_cred_verify is a DER ECDSA signature by the GM's P-256 key. */
+  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_NONCE, &nonce));
+  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_CRED_VERIFY, &sig));
+  CU_ASSERT(sig.len > 64 && sig.ptr[0] == 0x30);
+  {
+    uint8_t kin[64], gm_pub[65], sig_raw[64];
+    size_t kin_len = sizeof(kin), sig_raw_len = sizeof(sig_raw);
+
+    gm_pub[0] = 0x04;
+    hex2bin(P256_CRED + 32, gm_pub + 1, 32);
+    hex2bin(P256_CRED + 32 + 64 + 6, gm_pub + 33, 32);
+    CU_ASSERT_FATAL(gkdc_pop_input_kdc(ncb, nonce, kin, &kin_len));
+    CU_ASSERT_FATAL(gkdc_crypto_ecdsa_der_to_raw(&h_crypto, sig.ptr, sig.len, sig_raw,
+                                                 &sig_raw_len));
+    CU_ASSERT(gkdc_crypto_verify(&h_crypto, GKDC_COSE_ALG_ES256, gm_pub, 65, kin, kin_len,
+                                 sig_raw, sig_raw_len));
+  }
+  gkdc_response_clear(&r);
+
+  /* An Ed25519 credential does not fit the group. */
+  {
+    struct h_client b;
+
+    client_new(&b, "es", REQ);
+    join(&b, "es", REQ, J_NORMAL, GC_NONE, &r);
+    expect(&r, GKDC_CODE(4, 0), GKDC_GC_ERR_CRED_INCOMPATIBLE);
+  }
+}
+
 /* ---- errors every resource shares ---- */
 
 static void test_common_errors(void)
@@ -1671,6 +1765,7 @@ int main(void)
   CU_add_test(s, "authorization matrix", test_matrix);
   CU_add_test(s, "Sender ID exhaustion", test_exhaustion);
   CU_add_test(s, "Sender IDs at scale", test_sender_id_scale);
+  CU_add_test(s, "ES256 group", test_es256_group);
   CU_add_test(s, "errors of every resource", test_common_errors);
   CU_add_test(s, "hostile join requests", test_join_hostile);
   CU_add_test(s, "forced removal", test_eviction);

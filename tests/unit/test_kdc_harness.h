@@ -371,7 +371,7 @@ struct h_client {
   struct gkdc_peer peer;
   uint8_t priv[32];
   uint8_t pub[32];
-  uint8_t cred[64];
+  uint8_t cred[128];
   size_t cred_len;
   uint8_t n_s[64];
   size_t n_s_len;
