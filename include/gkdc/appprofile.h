@@ -348,7 +348,9 @@ struct gkdc_appprofile_ops {
    * Writes the profile's top-level parameters for `context` as encoded CBOR
    * key/value pairs in ascending key order (OSCORE: group_senderId on Key
    * Renewal, stale_node_ids in rekeying messages, sign_enc_key for
-   * verifiers), and their number in *entry_count.
+   * verifiers), and their number in *entry_count. For GKDC_AP_CTX_REKEY
+   * `group` is the record after group_rekey(), and stale_node_ids lists
+   * the stale set of the version that the rekey replaced.
    */
   int (*extra_write)(void *st, const struct gkdc_store_group *group,
                      int context, const struct gkdc_ap_member *member,
@@ -377,13 +379,17 @@ struct gkdc_appprofile_ops {
   /* ---- appended operations (check with GKDC_HAS_OP) ---- */
 
   /*
-   * Converts a group's section of the configuration file (libconfig
-   * settings such as gp_enc_alg = 10; gid_prefix = "feedca57";) into the
-   * group configuration map that config_parse() takes, written to `out`
-   * (`*out_len` is the capacity on input, the length on output). Settings
-   * it does not know are left alone, because the kdc plugin keeps its own
-   * settings in the same section. A known setting of the wrong type fails
-   * with `fail` naming it.
+   * Converts a group's section of the configuration file into the group
+   * configuration map that config_parse() takes. Integer settings: hkdf,
+   * cred_fmt, gp_enc_alg, sign_alg, alg, ecdh_alg, ecdh_curve (4 or 1),
+   * max_stale_sets, gid_epoch_len, gid_epoch_start, max_sender_id_len.
+   * Booleans: group_mode, pairwise_mode, active, gid_reuse, ecdsa_der. Hex
+   * strings: gid_prefix, master_secret, master_salt, kdc_dh_cred, and the list
+   * sender_ids. oauth_labels is "rfc", "java" or "both". The map is
+   * written to `out` (`*out_len` is the capacity on input, the length on
+   * output). Settings it does not know are left alone, because the kdc
+   * plugin keeps its own settings in the same section. A known setting of
+   * the wrong type fails with `fail` naming it.
    */
   int (*config_encode)(void *st, const gkdc_cfg *node, uint8_t *out,
                        size_t *out_len, struct gkdc_ap_fail *fail);

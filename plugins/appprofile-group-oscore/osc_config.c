@@ -513,6 +513,7 @@ static const struct cfg_int_map cfg_hex[] = {
     {"gid_prefix", GKDC_OSC_CFG_GID_PREFIX, 0},
     {"master_secret", GKDC_OSC_CFG_MASTER_SECRET, 0},
     {"master_salt", GKDC_OSC_CFG_MASTER_SALT, 0},
+    {"kdc_dh_cred", GKDC_OSC_CFG_KDC_DH_CRED, 0},
 };
 
 int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
@@ -524,7 +525,7 @@ int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
   int64_t x;
   int b;
   const char *text;
-  uint8_t buf[64];
+  uint8_t buf[1024];
   size_t len;
   const char *where = gkdc_cfg_where(node);
 
@@ -551,8 +552,8 @@ int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
     if (gkdc_cfg_get0(node, cfg_hex[i].name) == NULL)
       continue;
     if (!gkdc_cfg_get_hex(node, cfg_hex[i].name, buf, sizeof(buf), &len)) {
-      osc_fail(s, fail, CODE_400, -1, "%s: %s must be a hex string of at most 64 bytes",
-               where, cfg_hex[i].name);
+      osc_fail(s, fail, CODE_400, -1, "%s: %s must be a hex string of at most %zu bytes",
+               where, cfg_hex[i].name, sizeof(buf));
       return 0;
     }
     gkdc_cbor_enc_put_int(&e, cfg_hex[i].label);
