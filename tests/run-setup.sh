@@ -2,10 +2,13 @@
 # packages gkdc needs, generate the build system, configure and build out of
 # tree. Source it from the top of the source tree; it defines functions only.
 
-# Debian 12 packages for building, testing and running gkdc.
+# Debian 12 packages for building, testing and running gkdc. libcoap3-bin
+# provides coap-client for the script tests. openssl is only the
+# command-line tool, which tests use to make raw public keys; nothing in
+# gkdc links OpenSSL's library.
 GKDC_PACKAGES="build-essential autoconf automake libtool pkgconf
   libcoap3-dev libcoap3-bin libcbor-dev android-libboringssl-dev
-  libcunit1-dev libsqlite3-dev libconfig-dev"
+  libcunit1-dev libsqlite3-dev libconfig-dev openssl"
 
 # gkdc_log MESSAGE...: prints a progress line of the script.
 gkdc_log() {
