@@ -53,7 +53,8 @@ static void ctx_close(struct kdc_ctx *c)
 
 /*
  * Loads the group record, the token's grant for the group and the
- * requester's membership. Returns 1, or 0 with `resp` filled.
+ * requester's membership. Returns 1, or 0 with `resp` filled. Release `c`
+ * with ctx_close() in both cases.
  */
 static int ctx_open(struct kdc_ctx *c, struct kdc_state *k, struct kdc_group *g,
                     const struct gkdc_request *req, struct gkdc_response *resp)
@@ -659,8 +660,10 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
     return kdc_reply(resp, GKDC_CODE(4, 5));
   if (authz_invalid(k, req))
     return kdc_reply(resp, GKDC_CODE(4, 1));
-  if (!ctx_open(&c, k, g, req, resp))
+  if (!ctx_open(&c, k, g, req, resp)) {
+    ctx_close(&c);
     return GKDC_HANDLED;
+  }
 
   /* A node removed by force learns it from its node resource. */
   if ((res == GKDC_AP_RES_NODE || res == GKDC_AP_RES_NODE_CRED) &&

@@ -1425,6 +1425,19 @@ static void test_common_errors(void)
   size_t i;
   char path[128];
 
+  /* A token whose scope claim is not an AIF scope gets no access. */
+  {
+    struct h_client bad;
+
+    client_new(&bad, "g1", REQ);
+    bad.scope[0] = 0x01;
+    bad.authz.scope.len = 1;
+    h_call(&bad, GKDC_GET, "ace-group/g1/num", GKDC_CF_NONE, NULL, 0, &r);
+    CU_ASSERT_EQUAL(GKDC_CODE_CLASS(r.code), 4);
+    CU_ASSERT(r.code != GKDC_CODE(4, 4) && r.code != GKDC_CODE(4, 5));
+    gkdc_response_clear(&r);
+  }
+
   client_new(&a, "g1", REQ | RSP);
   for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
     snprintf(path, sizeof(path), "ace-group/g1%s%s", res[i].rest[0] ? "/" : "", res[i].rest);
@@ -1592,7 +1605,7 @@ static void test_config_checks(void)
   restart_expect("{ name = \"pin\"; " GM
                  " initial = { master_secret = \"0102030405060708090a0b0c0d0e0f10\";"
                  " master_salt = \"9e7ca92223786340\"; gid = \"37cbf3210017a2d3\";"
-                 " exp = 1900000000L; };"
+                 " exp = 1900000000L; next_sender_id = \"2a\"; };"
                  " members = ( { node_name = \"pre1\"; token_id = \"aabb\"; roles = 6;"
                  " sender_id = \"25\"; cred = \"" GM_CRED "\"; } ); }",
                  1, NULL);
@@ -1608,6 +1621,18 @@ static void test_config_checks(void)
     CU_ASSERT_FATAL(h_store_ops()->member_get(h_store.state, "pin", "pre1", &m));
     CU_ASSERT(m->sender_id.len == 1 && m->sender_id.ptr[0] == 0x25 && m->roles == 6);
     h_store_ops()->record_free(h_store.state, m);
+  }
+  {
+    /* The first Sender ID handed out is the pinned one. */
+    struct h_client a;
+    struct gkdc_response r;
+    struct gkdc_bytes sid;
+
+    client_new(&a, "pin", REQ);
+    join(&a, "pin", REQ, J_NORMAL, GC_NONE, &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+    CU_ASSERT(key_sid(&r, &sid) && sid.len == 1 && sid.ptr[0] == 0x2a);
+    gkdc_response_clear(&r);
   }
   restart_expect(std_groups, 1, NULL);
 }
