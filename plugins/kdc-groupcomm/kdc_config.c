@@ -14,29 +14,6 @@
 
 #include "kdc_internal.h"
 
-/* gm-admin configuration labels (draft-ietf-ace-oscore-gm-admin-17). */
-#define CFG_HKDF (-1)
-#define CFG_CRED_FMT (-2)
-#define CFG_GROUP_MODE (-3)
-#define CFG_GP_ENC_ALG (-4)
-#define CFG_SIGN_ALG (-5)
-#define CFG_SIGN_PARAMS (-6)
-#define CFG_PAIRWISE_MODE (-7)
-#define CFG_ALG (-8)
-#define CFG_ECDH_ALG (-9)
-#define CFG_ECDH_PARAMS (-10)
-#define CFG_ACTIVE (-12)
-#define CFG_GROUP_NAME (-13)
-#define CFG_MAX_STALE_SETS (-15)
-/* gkdc settings of the appprofile under private-use labels. */
-#define CFG_GID_PREFIX (-65537)
-#define CFG_MAX_SID_LEN (-65540)
-#define CFG_OAUTH_LABELS (-65541)
-#define CFG_ECDSA_DER (-65542)
-#define CFG_MASTER_SECRET (-65543)
-#define CFG_MASTER_SALT (-65544)
-#define CFG_SENDER_IDS (-65545)
-#define CFG_OAUTH_BOTH 2
 
 #define CFG_BUF 512
 #define MEMBER_CRED_MAX 1024
@@ -300,34 +277,35 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
       return reject_start(k, name, "%s does not match the public key of gm_cred", "gm_key");
   }
 
-  /* The gm-admin configuration object the appprofile validates. */
+  /* The group configuration map of <gkdc/appprofile.h> (the gm-admin
+   * parameters and gkdc's private-use settings) for config_parse(). */
   gkdc_cbor_enc_init(&e, map, *map_len);
   mark = gkdc_cbor_enc_map_begin(&e);
-  gkdc_cbor_enc_put_int(&e, CFG_HKDF);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_HKDF);
   gkdc_cbor_enc_put_int(&e, g->hkdf_alg);
-  gkdc_cbor_enc_put_int(&e, CFG_CRED_FMT);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_CRED_FMT);
   gkdc_cbor_enc_put_int(&e, g->cred_fmt);
-  gkdc_cbor_enc_put_int(&e, CFG_GROUP_MODE);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GROUP_MODE);
   gkdc_cbor_enc_put_bool(&e, 1);
-  gkdc_cbor_enc_put_int(&e, CFG_GP_ENC_ALG);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GP_ENC_ALG);
   gkdc_cbor_enc_put_int(&e, g->gp_enc_alg);
-  gkdc_cbor_enc_put_int(&e, CFG_SIGN_ALG);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SIGN_ALG);
   gkdc_cbor_enc_put_int(&e, g->sign_alg);
-  gkdc_cbor_enc_put_int(&e, CFG_SIGN_PARAMS);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SIGN_PARAMS);
   put_params(&e, kty, curve);
-  gkdc_cbor_enc_put_int(&e, CFG_PAIRWISE_MODE);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_PAIRWISE_MODE);
   gkdc_cbor_enc_put_bool(&e, (g->modes & GKDC_AP_MODE_PAIRWISE) != 0);
-  gkdc_cbor_enc_put_int(&e, CFG_ALG);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ALG);
   if (g->modes & GKDC_AP_MODE_PAIRWISE)
     gkdc_cbor_enc_put_int(&e, g->aead_alg);
   else
     gkdc_cbor_enc_put_null(&e);
-  gkdc_cbor_enc_put_int(&e, CFG_ECDH_ALG);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDH_ALG);
   if (g->modes & GKDC_AP_MODE_PAIRWISE)
     gkdc_cbor_enc_put_int(&e, g->ecdh_alg);
   else
     gkdc_cbor_enc_put_null(&e);
-  gkdc_cbor_enc_put_int(&e, CFG_ECDH_PARAMS);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDH_PARAMS);
   if (g->modes & GKDC_AP_MODE_PAIRWISE) {
     if (kty == GKDC_COSE_KTY_OKP)
       put_params(&e, GKDC_COSE_KTY_OKP, GKDC_COSE_CRV_X25519);
@@ -336,25 +314,25 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
   } else {
     gkdc_cbor_enc_put_null(&e);
   }
-  gkdc_cbor_enc_put_int(&e, CFG_ACTIVE);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ACTIVE);
   gkdc_cbor_enc_put_bool(&e, g->active);
-  gkdc_cbor_enc_put_int(&e, CFG_GROUP_NAME);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GROUP_NAME);
   gkdc_cbor_enc_put_tstr_z(&e, name);
-  gkdc_cbor_enc_put_int(&e, CFG_MAX_STALE_SETS);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MAX_STALE_SETS);
   gkdc_cbor_enc_put_uint(&e, g->max_stale_sets);
-  gkdc_cbor_enc_put_int(&e, CFG_MAX_SID_LEN);
+  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MAX_SID_LEN);
   gkdc_cbor_enc_put_uint(&e, g->max_sid_len);
   pairs = 14;
   if (g->gid_prefix_len > 0) {
-    gkdc_cbor_enc_put_int(&e, CFG_GID_PREFIX);
+    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GID_PREFIX);
     gkdc_cbor_enc_put_bstr(&e, g->gid_prefix, g->gid_prefix_len);
     pairs++;
   }
   if (g->java_compatible) {
-    gkdc_cbor_enc_put_int(&e, CFG_ECDSA_DER);
+    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDSA_DER);
     gkdc_cbor_enc_put_bool(&e, 1);
-    gkdc_cbor_enc_put_int(&e, CFG_OAUTH_LABELS);
-    gkdc_cbor_enc_put_uint(&e, CFG_OAUTH_BOTH);
+    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_OAUTH_LABELS);
+    gkdc_cbor_enc_put_uint(&e, GKDC_OSC_OAUTH_BOTH);
     pairs += 2;
   }
   if (init != NULL) {
@@ -364,14 +342,14 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     if (!get_hex(init, "master_secret", b, sizeof(b), &n))
       return reject_start(k, name, "%s must be hex of at most 64 bytes", "initial.master_secret");
     if (n > 0) {
-      gkdc_cbor_enc_put_int(&e, CFG_MASTER_SECRET);
+      gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MASTER_SECRET);
       gkdc_cbor_enc_put_bstr(&e, b, n);
       pairs++;
     }
     if (gkdc_cfg_get0(init, "master_salt") != NULL) {
       if (!get_hex(init, "master_salt", b, sizeof(b), &n))
         return reject_start(k, name, "%s must be hex of at most 64 bytes", "initial.master_salt");
-      gkdc_cbor_enc_put_int(&e, CFG_MASTER_SALT);
+      gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MASTER_SALT);
       gkdc_cbor_enc_put_bstr(&e, b, n);
       pairs++;
     }
@@ -379,7 +357,7 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
       if (!get_hex(init, "next_sender_id", b, g->max_sid_len, &n) || n == 0)
         return reject_start(k, name, "%s must be hex of 1 to max_sender_id_len bytes",
                       "initial.next_sender_id");
-      gkdc_cbor_enc_put_int(&e, CFG_SENDER_IDS);
+      gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SENDER_IDS);
       gkdc_cbor_enc_put_array(&e, 1);
       gkdc_cbor_enc_put_bstr(&e, b, n);
       pairs++;
