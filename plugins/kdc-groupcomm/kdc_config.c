@@ -223,9 +223,10 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
   g->lifetime = v;
   if (!get_bool(node, "active", 1, &g->active) ||
       !get_bool(node, "java_compatible", 0, &g->java_compatible) ||
-      !get_bool(node, "rekey_on_leave", 1, &g->rekey_on_leave))
+      !get_bool(node, "rekey_on_leave", 1, &g->rekey_on_leave) ||
+      !get_bool(node, "rekey_on_join", 0, &g->rekey_on_join))
     return reject_start(k, name, "%s must be true or false",
-                  "active, java_compatible and rekey_on_leave each");
+                  "active, java_compatible, rekey_on_leave and rekey_on_join each");
   if (!get_hex(node, "gid_prefix", g->gid_prefix, sizeof(g->gid_prefix),
                &g->gid_prefix_len))
     return reject_start(k, name, "%s must be hex of at most 8 bytes", "gid_prefix");

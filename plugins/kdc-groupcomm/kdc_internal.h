@@ -60,6 +60,7 @@ struct kdc_group {
   int active;                 /* initial active flag */
   int java_compatible;
   int rekey_on_leave;
+  int rekey_on_join;          /* backward security: rekey before each Join Response */
   size_t max_sid_len;         /* 1..GKDC_STORE_SID_MAX */
   int64_t lifetime;           /* seconds of validity of new keying material */
   uint8_t policies[KDC_POLICIES_MAX];

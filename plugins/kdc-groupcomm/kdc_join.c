@@ -665,6 +665,25 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
   if (!need_cred)
     o.info = NULL;
   kdc_evicted_forget(c->g, c->authz->token_id);
+
+  /* Backward security: new keying material before the newcomer gets it.
+   * The members, this one included, keep their Sender IDs. */
+  if (c->g->rekey_on_join && c->mrec == NULL) {
+    struct gkdc_store_group *fresh = NULL;
+
+    if (!kdc_rekey_group(c->k, c->g, GKDC_REKEY_JOIN) ||
+        !kdc_group_load(k, c->g, &fresh)) {
+      ok = kdc_reply(resp, GKDC_CODE(5, 3));
+      goto out;
+    }
+    k->store->record_free(k->store_p.state, c->rec);
+    c->rec = fresh;
+    o.m.birth_gid = fresh->gid;
+    if (!k->store->member_put(k->store_p.state, &o.m)) {
+      ok = kdc_reply(resp, GKDC_CODE(5, 0));
+      goto out;
+    }
+  }
   kdc_log(k, GKDC_LOG_INFO, "group %s: node %s %s with roles %u", c->g->name,
           o.node_name, c->mrec != NULL ? "re-joined" : "joined", (unsigned)roles);
 

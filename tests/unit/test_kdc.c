@@ -53,7 +53,8 @@ static const char *std_groups =
     "{ name = \"g2\"; mode = \"group-only\"; active = false; " GM " },"
     "{ name = \"tiny\"; max_sender_id_len = 1; rekey_on_leave = false; " GM " },"
     "{ name = \"big\"; rekey_on_leave = false; " GM " },"
-    "{ name = \"es\"; sign_alg = -7; java_compatible = true; " GM_P256 " }";
+    "{ name = \"es\"; sign_alg = -7; java_compatible = true; " GM_P256 " },"
+    "{ name = \"bs\"; rekey_on_join = true; " GM " }";
 
 /* ---- clients ---- */
 
@@ -1406,6 +1407,58 @@ static void test_es256_group(void)
   }
 }
 
+/* ---- backward security ---- */
+
+static void test_rekey_on_join(void)
+{
+  struct h_client a, b;
+  struct gkdc_response r;
+  uint64_t num_a = 0, num_b = 0;
+  struct gkdc_bytes sid_a;
+  uint8_t sa[8];
+  size_t sa_len;
+  int notifies = h_notifies;
+  struct gkdc_store_member *m = NULL;
+  struct gkdc_store_group *g = NULL;
+
+  client_new(&a, "bs", REQ);
+  join(&a, "bs", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_NUM, &num_a) && num_a == 1);
+  CU_ASSERT_FATAL(key_sid(&r, &sid_a));
+  memcpy(sa, sid_a.ptr, sid_a.len);
+  sa_len = sid_a.len;
+  gkdc_response_clear(&r);
+  CU_ASSERT(h_notifies > notifies);
+
+  client_new(&b, "bs", RSP);
+  join(&b, "bs", RSP, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_NUM, &num_b) && num_b == num_a + 1);
+  gkdc_response_clear(&r);
+
+  /* The first member kept its Sender ID, and the newcomer's Birth Gid is
+   * the Gid it received. */
+  CU_ASSERT_FATAL(h_store_ops()->member_get_by_token(h_store.state, "bs", a.token_id,
+                                                     a.token_id_len, &m));
+  CU_ASSERT(m->sender_id.len == sa_len && memcmp(m->sender_id.ptr, sa, sa_len) == 0);
+  h_store_ops()->record_free(h_store.state, m);
+  m = NULL;
+  CU_ASSERT_FATAL(h_store_ops()->member_get_by_token(h_store.state, "bs", b.token_id,
+                                                     b.token_id_len, &m));
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "bs", &g));
+  CU_ASSERT(m->birth_gid.len == g->gid.len &&
+            memcmp(m->birth_gid.ptr, g->gid.ptr, g->gid.len) == 0);
+  h_store_ops()->record_free(h_store.state, m);
+  h_store_ops()->record_free(h_store.state, g);
+
+  /* A re-join does not rekey. */
+  join(&b, "bs", RSP, J_EMPTY_CRED, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 4));
+  CU_ASSERT(h_get_uint(&r, GKDC_GC_NUM, &num_a) && num_a == num_b);
+  gkdc_response_clear(&r);
+}
+
 /* ---- errors every resource shares ---- */
 
 static void test_common_errors(void)
@@ -1791,6 +1844,7 @@ int main(void)
   CU_add_test(s, "Sender ID exhaustion", test_exhaustion);
   CU_add_test(s, "Sender IDs at scale", test_sender_id_scale);
   CU_add_test(s, "ES256 group", test_es256_group);
+  CU_add_test(s, "rekey on join", test_rekey_on_join);
   CU_add_test(s, "errors of every resource", test_common_errors);
   CU_add_test(s, "hostile join requests", test_join_hostile);
   CU_add_test(s, "forced removal", test_eviction);
