@@ -611,6 +611,9 @@ gkdc_client *gkdc_client_new(enum gkdc_client_loop loop) {
     }
     c->own_ctx = 1;
     coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    /* Without it libcoap drops OSCORE-protected responses as carrying an
+     * unknown critical option. */
+    coap_register_option(c->ctx, COAP_OPTION_OSCORE);
     coap_register_nack_handler(c->ctx, on_nack);
     coap_register_event_handler(c->ctx, on_event);
   }

@@ -52,6 +52,7 @@ struct join_args {
   const char *rs_uri;
   const char *listen_uri;
   const char *config_file;
+  const char *endpoints_file;
   const char *gets[MAX_GETS];
   size_t get_count;
   int ask_sign_info;
@@ -68,7 +69,8 @@ static void on_signal(int signo) {
 
 static void print_usage(FILE *out) {
   fprintf(out,
-          "Usage: gkdc join --token FILE --rs URI [--listen URI] [--config FILE]\n"
+          "Usage: gkdc join --token FILE --rs URI [--listen URI [--endpoints-file FILE]]\n"
+          "                 [--config FILE]\n"
           "                 [--sign-info] [--ecdh-info] [--get PATH]... [--until-context] [-v]\n"
           "\n"
           "Posts an access token to the KDC's /authz-info, derives the OSCORE security\n"
@@ -78,6 +80,8 @@ static void print_usage(FILE *out) {
           "  --token FILE      the Access Information that `gkdc token --out` wrote\n"
           "  --rs URI          the KDC (resource server): coap://HOST:PORT\n"
           "  --listen URI      serve protected requests on URI (coap://127.0.0.1:0)\n"
+          "  --endpoints-file FILE\n"
+          "                    write the bound --listen endpoint URIs to FILE\n"
           "  --config FILE     load plugins from FILE (default: built-in list)\n"
           "  --sign-info       ask for sign_info in the token upload\n"
           "  --ecdh-info       ask for ecdh_info in the token upload\n"
@@ -329,6 +333,7 @@ int gkdc_cmd_join(int argc, char **argv) {
       {"rs", required_argument, NULL, 'r'},
       {"listen", required_argument, NULL, 'l'},
       {"config", required_argument, NULL, 'c'},
+      {"endpoints-file", required_argument, NULL, 'e'},
       {"get", required_argument, NULL, 'g'},
       {"sign-info", no_argument, NULL, 'S'},
       {"ecdh-info", no_argument, NULL, 'E'},
@@ -354,6 +359,9 @@ int gkdc_cmd_join(int argc, char **argv) {
       break;
     case 'c':
       a.config_file = optarg;
+      break;
+    case 'e':
+      a.endpoints_file = optarg;
       break;
     case 'g':
       if (a.get_count == MAX_GETS) {
@@ -390,8 +398,13 @@ int gkdc_cmd_join(int argc, char **argv) {
 
   if (!gkdc_tool_host_start(a.config_file, GKDC_TOOL_DEFAULT_PLUGINS, a.listen_uri, a.verbose))
     return GKDC_EXIT_FAILURE;
-  if (gkdc_tool_host_has_coap())
+  if (gkdc_tool_host_has_coap()) {
     gkdc_coap_log_endpoints();
+    if (a.endpoints_file != NULL && !gkdc_coap_write_endpoints(a.endpoints_file)) {
+      gkdc_tool_host_stop();
+      return GKDC_EXIT_FAILURE;
+    }
+  }
   if (run_join(&a))
     rc = GKDC_EXIT_OK;
   gkdc_tool_host_stop();
