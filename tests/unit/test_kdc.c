@@ -1631,6 +1631,20 @@ static void test_config_checks(void)
 {
   struct gkdc_store_group *g = NULL;
   uint64_t num_before;
+  struct h_client keep;
+  struct gkdc_response r;
+  struct gkdc_bytes sid;
+  uint8_t sid_before[8];
+  size_t sid_before_len;
+
+  /* A member that must survive the restarts below. */
+  client_new(&keep, "big", REQ);
+  join(&keep, "big", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT_FATAL(key_sid(&r, &sid));
+  memcpy(sid_before, sid.ptr, sid.len);
+  sid_before_len = sid.len;
+  gkdc_response_clear(&r);
 
   CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
   num_before = g->key_version;
@@ -1688,6 +1702,16 @@ static void test_config_checks(void)
     gkdc_response_clear(&r);
   }
   restart_expect(std_groups, 1, NULL);
+
+  /* After the restarts the member is still one, and its next Sender ID is
+   * new under the same Gid. */
+  call(&keep, GKDC_GET, "ace-group/big", GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(2, 5), -1);
+  join(&keep, "big", REQ, J_EMPTY_CRED, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 4));
+  CU_ASSERT(key_sid(&r, &sid) &&
+            !(sid.len == sid_before_len && memcmp(sid.ptr, sid_before, sid.len) == 0));
+  gkdc_response_clear(&r);
 }
 
 /* ---- the joining node's operations (no plugin state needed) ---- */
