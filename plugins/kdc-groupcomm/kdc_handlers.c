@@ -9,7 +9,7 @@
 
 #include "kdc_internal.h"
 
-/* Resources the KDC answers itself beyond the appprofile's enum. */
+/* Resources the KDC serves itself beyond the appprofile's enum. */
 #define RES_ACTIVE (-2)
 #define RES_STALE_SIDS (-3)
 
@@ -648,7 +648,7 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
   } else {
     return kdc_reply(resp, GKDC_CODE(4, 4));
   }
-  /* The appprofile's id of a resource the KDC answers itself. */
+  /* The appprofile's id of a resource the KDC serves itself. */
   if (res == RES_ACTIVE || res == RES_STALE_SIDS) {
     const struct gkdc_ap_resource_def *d = ap_resource(k, &rest[0]);
 
@@ -695,7 +695,7 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
     result = kdc_reply_fail(resp, &fail);
     goto out;
   }
-  /* RFC 9594 rules that hold whatever the profile says. */
+  /* RFC 9594 rules that apply whatever the profile's table allows. */
   if ((res == GKDC_AP_RES_NODE || res == GKDC_AP_RES_NODE_CRED) && !acc.own_node) {
     result = c.mrec == NULL
                  ? kdc_reply_problem(resp, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS, NULL)

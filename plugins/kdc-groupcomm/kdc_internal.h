@@ -46,7 +46,7 @@ struct kdc_evicted {
 };
 
 struct kdc_group {
-  struct kdc_state *k;        /* the plugin state that holds this group */
+  struct kdc_state *k;        /* the plugin state whose array contains this group */
   char *name;
   char *path;                 /* ROOT/NAME, the route path */
   uint32_t modes;             /* GKDC_AP_MODE_* from the configuration */
@@ -190,7 +190,7 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp);
  * Checks a new credential and its PoP evidence against the group: format,
  * key algorithm, the appprofile's extra checks, and the evidence over
  * CBOR_bstr(scope) | CBOR_bstr(N_S) | CBOR_bstr(N_C) with the N_S stored
- * with the requester's token. On success *out holds the parsed credential
+ * with the requester's token. On success *out is the parsed credential
  * (free it with fmt's free). On failure `resp` holds the error (4.00 with
  * a fresh kdcchallenge when none is stored) and 0 is returned.
  */
@@ -199,17 +199,16 @@ int kdc_check_cred_pop(struct kdc_ctx *c, struct gkdc_bytes cred,
                        struct gkdc_bytes evidence, gkdc_cred **out,
                        struct gkdc_provider *fmt, struct gkdc_response *resp);
 
-/* Writes the member's (or group's) key distribution map for `context`
- * into `e`: gkty, key, num, exp, exi, ace_groupcomm_profile and the
- * appprofile's extra parameters, plus `extra_pairs` pairs the caller
- * wrote already after `mark`. */
+/* Writes the pairs of a key distribution map for `context` into the map
+ * the caller opened in `e`: gkty, key, num, ace_groupcomm_profile, exp and
+ * exi when the keying material expires, and the appprofile's extra
+ * parameters. `member` is the recipient (NULL for non-members); `*pairs`
+ * grows by the number written. */
 int kdc_put_key_dist(struct kdc_ctx *c, int context,
                      const struct gkdc_ap_member *member,
                      struct gkdc_cbor_enc *e, size_t *pairs);
 
-/* Writes creds (13), peer_roles (14) and peer_identifiers (15) for the
- * members selected by the filter; `*pairs` grows by 3, or by 0 when
- * `empty_ok` is 0 and nothing matched (*matched receives the count). */
+/* A get_creds filter (RFC 9594 section 4.3.1). */
 struct kdc_filter {
   int all;                  /* every member with a credential */
   int inclusion;            /* the inclusion flag */
@@ -219,6 +218,10 @@ struct kdc_filter {
   size_t id_count;
   const char *exclude_node; /* a node never listed (the requester), or NULL */
 };
+
+/* Writes creds (13), peer_roles (14) and peer_identifiers (15) of the
+ * members the filter selects, as three pairs (`*pairs` grows by 3, even
+ * when no member matched). *matched receives the number of members. */
 int kdc_put_creds(struct kdc_ctx *c, const struct kdc_filter *f,
                   struct gkdc_cbor_enc *e, size_t *pairs, size_t *matched);
 
@@ -258,6 +261,9 @@ int kdc_token_transfer_response_parse(void *st, const uint8_t *payload,
 
 /* ---- kdc_rekey.c ---- */
 
+/* Rekeys `g` for `reason` (enum gkdc_rekey_reason): new keying material,
+ * committed to the store, then a notification to the observers of the
+ * group resource. */
 int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason);
 /* Removes a member (leave, eviction, expired token) in one transaction. */
 int kdc_member_remove(struct kdc_state *k, struct kdc_group *g,
