@@ -14,6 +14,8 @@
 #define NONCE1_LEN 8
 
 struct gkdc_profile_client {
+  struct gkdc_profile_client *next; /* in profile_state.clients */
+  struct profile_state *ps;
   const struct gkdc_crypto *cx;
   uint8_t *token;
   size_t token_len;
@@ -41,9 +43,17 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t len)
 
 void profile_client_free(void *st, gkdc_profile_client *c)
 {
-  (void)st;
+  struct profile_state *ps = st;
+  struct gkdc_profile_client **link;
+
   if (c == NULL)
     return;
+  for (link = &ps->clients; *link != NULL; link = &(*link)->next) {
+    if (*link == c) {
+      *link = c->next;
+      break;
+    }
+  }
   gkdc_oscore_ctx_free(c->ctx);
   free(c->token);
   if (c->osc != NULL)
@@ -77,8 +87,38 @@ int profile_client_new(void *st, const struct gkdc_profile_client_args *args,
     profile_client_free(st, c);
     return 0;
   }
+  c->ps = ps;
+  c->next = ps->clients;
+  ps->clients = c;
   *out = c;
   return 1;
+}
+
+enum gkdc_oscore_status profile_client_find(const struct profile_state *ps,
+                                            const struct gkdc_coap_msg *request,
+                                            struct gkdc_oscore_ctx **out)
+{
+  const struct gkdc_coap_option *o = gkdc_oscore_msg_find(request, GKDC_OPT_OSCORE);
+  const struct gkdc_profile_client *c;
+  struct gkdc_oscore_option opt;
+
+  if (o == NULL || gkdc_oscore_option_decode(o->value.ptr, o->value.len, &opt) !=
+                       GKDC_OSCORE_OK || !opt.has_kid)
+    return GKDC_OSCORE_ERR_NO_CONTEXT;
+  for (c = ps->clients; c != NULL; c = c->next) {
+    const struct gkdc_oscore_ctx *ctx = c->ctx;
+
+    if (ctx == NULL || ctx->recipient_id_len != opt.kid.len ||
+        (opt.kid.len > 0 && memcmp(ctx->recipient_id, opt.kid.ptr, opt.kid.len) != 0))
+      continue;
+    if (opt.has_kid_context &&
+        (!ctx->has_id_context || ctx->id_context_len != opt.kid_context.len ||
+         memcmp(ctx->id_context, opt.kid_context.ptr, opt.kid_context.len) != 0))
+      continue;
+    *out = c->ctx;
+    return GKDC_OSCORE_OK;
+  }
+  return GKDC_OSCORE_ERR_NO_CONTEXT;
 }
 
 int profile_client_authz_info_request(void *st, gkdc_profile_client *c,

@@ -40,6 +40,10 @@ struct profile_state {
   /* Observations served through OSCORE (profile_observe.c). */
   struct observation *observations;
   int notify_hook_added;
+
+  /* Client sessions, whose contexts also serve requests from their server
+   * (profile_client.c). */
+  struct gkdc_profile_client *clients;
 };
 
 /* The token bound to a security context (ctx->user). */
@@ -150,5 +154,14 @@ int profile_client_unprotect_response(void *st, gkdc_profile_client *c,
                                       gkdc_profile_binding *b, const struct gkdc_coap_msg *in,
                                       struct gkdc_coap_msg *out, uint8_t *buf, size_t cap);
 void profile_binding_release(void *st, gkdc_profile_binding *b);
+
+/*
+ * The context of a client session that receives with (kid, kid context),
+ * for a request its server sends to the client. Returns GKDC_OSCORE_OK and
+ * sets *out (borrowed from the session), or GKDC_OSCORE_ERR_NO_CONTEXT.
+ */
+enum gkdc_oscore_status profile_client_find(const struct profile_state *ps,
+                                            const struct gkdc_coap_msg *request,
+                                            struct gkdc_oscore_ctx **out);
 
 #endif

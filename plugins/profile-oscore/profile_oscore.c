@@ -220,7 +220,11 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   size_t wire_len;
   enum gkdc_oscore_status st;
 
+  /* The contexts from /authz-info first, then those of client sessions
+   * (requests from the server a client session talks to). */
   st = gkdc_oscore_ctxset_find_for_request(ps->contexts, msg, &ctx);
+  if (st == GKDC_OSCORE_ERR_NO_CONTEXT)
+    st = profile_client_find(ps, msg, &ctx);
   if (st != GKDC_OSCORE_OK) {
     reply_error(ps, x, st, peer);
     return;

@@ -663,6 +663,61 @@ static void test_client_side(void)
   /* A second answer to the same upload is refused. */
   CU_ASSERT_FALSE(ops->client_authz_info_response(state, client, resp.payload,
                                                   resp.payload_len));
+
+  /* The server of the session sends a request to the client: the same
+   * context, seen from the server (Sender ID = ID1), derived here from the
+   * upload's nonce1 and the answer's nonce2 and ID2. */
+  {
+    struct gkdc_cbor_dec du, dr, v;
+    struct gkdc_bytes n1, n2, id1, id2;
+    struct gkdc_oscore_input_material m;
+    struct gkdc_oscore_ctx *kdc_side;
+    struct gkdc_oscore_request kreq;
+    struct gkdc_coap_msg kget, kprot, kanswer, kinner;
+    uint8_t kbuf[512], kinner_buf[512];
+
+    CU_ASSERT_FATAL(gkdc_cbor_dec_init(&du, upload, upload_len, NULL) == GKDC_CBOR_OK &&
+                    gkdc_cbor_dec_enter_map(&du, NULL) &&
+                    gkdc_cbor_dec_map_find_int(&du, 40, &v) &&
+                    gkdc_cbor_dec_get_bstr(&v, &n1) &&
+                    gkdc_cbor_dec_map_find_int(&du, 43, &v) &&
+                    gkdc_cbor_dec_get_bstr(&v, &id1));
+    CU_ASSERT_FATAL(gkdc_cbor_dec_init(&dr, resp.payload, resp.payload_len, NULL) ==
+                        GKDC_CBOR_OK &&
+                    gkdc_cbor_dec_enter_map(&dr, NULL) &&
+                    gkdc_cbor_dec_map_find_int(&dr, 42, &v) &&
+                    gkdc_cbor_dec_get_bstr(&v, &n2) &&
+                    gkdc_cbor_dec_map_find_int(&dr, 44, &v) &&
+                    gkdc_cbor_dec_get_bstr(&v, &id2));
+    memset(&m, 0, sizeof(m));
+    m.has_id = m.has_ms = 1;
+    m.ms.ptr = ms;
+    m.ms.len = 16;
+    m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+    m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+    kdc_side = gkdc_oscore_ace_derive(cx, &m, n1, n2, id1, id2, GKDC_OSCORE_ACE_SERVER);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kdc_side);
+
+    memset(&kget, 0, sizeof(kget));
+    kget.type = GKDC_COAP_CON;
+    kget.code = GKDC_GET;
+    kget.mid = 91;
+    kget.token_len = 1;
+    kget.token[0] = 0x51;
+    CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(kdc_side, &kget, 0, &kprot, kbuf,
+                                                      sizeof(kbuf), &kreq),
+                          GKDC_OSCORE_OK);
+    dispatches = 0;
+    reply_wire_len = 0;
+    intercept_fn(intercept_arg, NULL, &kprot, &udp_peer);
+    CU_ASSERT_EQUAL(dispatches, 1);
+    CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &kanswer));
+    CU_ASSERT_EQUAL(gkdc_oscore_unprotect_response(kdc_side, &kanswer, &kinner, kinner_buf,
+                                                   sizeof(kinner_buf), &kreq),
+                    GKDC_OSCORE_OK);
+    CU_ASSERT(kinner.payload.len == 2 && memcmp(kinner.payload.ptr, "hi", 2) == 0);
+    gkdc_oscore_ctx_free(kdc_side);
+  }
   gkdc_response_clear(&resp);
 
   /* A protected GET and its response. */
