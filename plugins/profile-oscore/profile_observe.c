@@ -1,8 +1,8 @@
 /*
  * Observe (RFC 7641) through OSCORE: the plugin keeps each observation it
- * accepted, and when the host reports a changed path it dispatches the
- * kept request again and sends the representation as a notification with
- * a fresh Partial IV (RFC 8613 section 4.1.3.5.2).
+ * accepted. When the host reports a changed path, the plugin dispatches
+ * the kept request again and sends the representation as a notification
+ * with a fresh Partial IV (RFC 8613 section 4.1.3.5.2).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +201,7 @@ static int notify_one(struct profile_state *ps, struct observation *o)
   if (resp.code == 0)
     gkdc_response_set(&resp, GKDC_CODE(5, 0), GKDC_CF_NONE, NULL, 0);
 
-  /* A non-2.xx answer is the last one and carries no Observe. */
+  /* A non-2.xx response is the last one and carries no Observe. */
   final = GKDC_CODE_CLASS(resp.code) != 2;
   buf = malloc(NOTIFICATION_MAX);
   if (buf != NULL &&

@@ -1,7 +1,7 @@
 /*
  * Persistence of the OSCORE profile's tokens and security contexts in the
- * store plugin, so that a restart neither reuses a nonce nor forgets who
- * is authorized.
+ * store plugin, so that after a restart no nonce is reused and every
+ * bound token still authorizes its client.
  *
  * Nonces: each stored context has a Sender Sequence Number bound (RFC 8613
  * Appendix B.1.1). The bound is raised by PROFILE_SSN_STEP before the
