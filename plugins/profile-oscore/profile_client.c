@@ -1,7 +1,8 @@
 /*
  * The client side of the OSCORE profile (RFC 9203), for a joining node:
  * the token upload to /authz-info with nonce1 and the client's Recipient
- * ID, the context derivation from the answer, and protected requests.
+ * ID, the context derivation from the 2.01 response, and protected
+ * requests.
  */
 #include <stdlib.h>
 #include <string.h>
