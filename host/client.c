@@ -44,6 +44,8 @@ const char *gkdc_client_status_str(int status) {
     return "DTLS handshake or session failed";
   case GKDC_CLIENT_UNPROTECT_FAILED:
     return "response failed the security check";
+  case GKDC_CLIENT_INCOMPLETE:
+    return "block-wise transfer incomplete";
   default:
     return "unknown status";
   }
@@ -313,6 +315,13 @@ static coap_response_t on_response(coap_session_t *cs, const coap_pdu_t *sent,
     /* Cancelled or timed out: the Reset ends an observation as well. */
     GKDC_DEBUG("client: response to an unknown token; sending a Reset");
     return COAP_RESPONSE_FAIL;
+  }
+  if (gkdc_client_pdu_is_partial(received)) {
+    /* libcoap hands over single blocks once it gave up reassembling, e.g.
+     * when the server's blocks stop matching (ETag). */
+    GKDC_WARN("client: libcoap delivered one block of a block-wise body; request failed");
+    request_report(r, GKDC_CLIENT_INCOMPLETE, NULL, 1);
+    return COAP_RESPONSE_OK;
   }
   return handle_response(r, received);
 }

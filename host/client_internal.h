@@ -91,6 +91,10 @@ int gkdc_client_pdu_to_msg(const coap_pdu_t *pdu, struct gkdc_coap_msg *out);
  * longer than 4 bytes. */
 int64_t gkdc_client_msg_uint_option(const struct gkdc_coap_msg *msg, uint16_t number);
 
+/* Returns 1 when `pdu` is one block of a larger body: its Block2 option
+ * has the More bit set. */
+int gkdc_client_pdu_is_partial(const coap_pdu_t *pdu);
+
 /* Returns 1 when `msg` carries option `number`. */
 int gkdc_client_msg_has_option(const struct gkdc_coap_msg *msg, uint16_t number);
 

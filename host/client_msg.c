@@ -185,3 +185,10 @@ int gkdc_client_msg_has_option(const struct gkdc_coap_msg *msg, uint16_t number)
   }
   return 0;
 }
+
+int gkdc_client_pdu_is_partial(const coap_pdu_t *pdu) {
+  coap_opt_iterator_t it;
+  coap_opt_t *opt = coap_check_option(pdu, COAP_OPTION_BLOCK2, &it);
+
+  return opt != NULL && COAP_OPT_BLOCK_MORE(opt) != 0;
+}

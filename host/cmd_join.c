@@ -14,7 +14,8 @@
  *    to the profile, which derives the OSCORE context (RFC 9203
  *    section 4.3), and prints the KDC's parameters.
  * 4. Sends each --get as an OSCORE-protected GET and checks that the
- *    response is protected and verifies.
+ *    response is protected and verifies; --observe does the same for each
+ *    notification of an observation.
  * 5. Unless --until-context is given, keeps serving the --listen endpoint
  *    until SIGINT or SIGTERM: requests protected with the context reach the
  *    process's routes through the profile plugin's interceptor.
@@ -55,6 +56,8 @@ struct join_args {
   const char *endpoints_file;
   const char *gets[MAX_GETS];
   size_t get_count;
+  const char *observe_path;
+  long notifications;
   int ask_sign_info;
   int ask_ecdh_info;
   int until_context;
@@ -71,7 +74,8 @@ static void print_usage(FILE *out) {
   fprintf(out,
           "Usage: gkdc join --token FILE --rs URI [--listen URI [--endpoints-file FILE]]\n"
           "                 [--config FILE]\n"
-          "                 [--sign-info] [--ecdh-info] [--get PATH]... [--until-context] [-v]\n"
+          "                 [--sign-info] [--ecdh-info] [--get PATH]... [--observe PATH\n"
+          "                 [--notifications N]] [--until-context] [-v]\n"
           "\n"
           "Posts an access token to the KDC's /authz-info, derives the OSCORE security\n"
           "context of the OSCORE profile (RFC 9203) and sends protected requests on it.\n"
@@ -87,6 +91,9 @@ static void print_usage(FILE *out) {
           "  --ecdh-info       ask for ecdh_info in the token upload\n"
           "  --get PATH        send a protected GET of PATH and print the response\n"
           "                    (up to %d times)\n"
+          "  --observe PATH    observe PATH with protected requests and print the\n"
+          "                    notifications\n"
+          "  --notifications N stop observing after N responses (default 3)\n"
           "  --until-context   exit after the context and the --get requests\n"
           "  -v, --verbose     log at debug level\n"
           "  -h, --help        print this help and exit\n",
@@ -216,6 +223,75 @@ out:
   return ok;
 }
 
+/* The state of an observation that --observe runs. */
+struct observation {
+  const char *path;
+  long expected;
+  long seen;
+  int failed;
+  volatile int done;
+};
+
+static void on_notification(void *arg, gkdc_client_request *req, int status,
+                            const struct gkdc_client_response *resp) {
+  struct observation *o = arg;
+
+  if (status != GKDC_CLIENT_OK) {
+    fprintf(stderr, "gkdc join: observation of /%s ended: %s\n", o->path,
+            gkdc_client_status_str(status));
+    o->failed = 1;
+    o->done = 1;
+    return;
+  }
+  printf("notification %ld of /%s: %d.%02d (%s), Observe %lld\n", o->seen + 1, o->path,
+         GKDC_CODE_CLASS(resp->code), GKDC_CODE_DETAIL(resp->code),
+         resp->protected_response ? "protected" : "unprotected", (long long)resp->observe);
+  print_diag("payload", resp->payload, resp->payload_len, GKDC_DIAG_AS_AUTO);
+  if (!resp->protected_response || GKDC_CODE_CLASS(resp->code) != 2 || resp->observe < 0) {
+    fprintf(stderr, "gkdc join: /%s is not served as a protected observation\n", o->path);
+    o->failed = 1;
+    o->done = 1;
+    return; /* without Observe or with an error, this response was the last */
+  }
+  o->seen++;
+  if (o->seen >= o->expected) {
+    gkdc_client_cancel(req);
+    o->done = 1;
+  }
+}
+
+/* Observes `path` with protected requests until `count` notifications
+ * (the first response included) arrived. */
+static int protected_observe(gkdc_client *c, gkdc_client_session *s, const char *path,
+                             long count) {
+  struct gkdc_client_msg msg;
+  struct observation o;
+  gkdc_client_request *req;
+
+  memset(&o, 0, sizeof(o));
+  o.path = path;
+  o.expected = count;
+  memset(&msg, 0, sizeof(msg));
+  msg.method = GKDC_GET;
+  msg.path = path;
+  msg.content_format = GKDC_CF_NONE;
+  msg.accept = GKDC_CF_NONE;
+  msg.observe = 1;
+  msg.timeout_ms = JOIN_TIMEOUT_MS;
+  req = gkdc_client_send(s, &msg, on_notification, &o);
+  if (req == NULL) {
+    fprintf(stderr, "gkdc join: cannot send the observation of /%s\n", path);
+    return 0;
+  }
+  if (!gkdc_client_run_until(c, &o.done, (uint32_t)(JOIN_TIMEOUT_MS * (count + 1)))) {
+    gkdc_client_cancel(req);
+    fprintf(stderr, "gkdc join: %ld of %ld notifications of /%s arrived in time\n", o.seen,
+            count, path);
+    return 0;
+  }
+  return !o.failed;
+}
+
 /* Sends a protected GET and checks that the response is protected. */
 static int protected_get(gkdc_client *c, gkdc_client_session *s, const char *path) {
   struct gkdc_client_msg msg;
@@ -305,6 +381,8 @@ static int run_join(const struct join_args *a) {
     if (!protected_get(c, s, a->gets[i]))
       goto out;
   }
+  if (a->observe_path != NULL && !protected_observe(c, s, a->observe_path, a->notifications))
+    goto out;
   ok = 1;
 
   if (!a->until_context && gkdc_tool_host_has_coap()) {
@@ -335,6 +413,8 @@ int gkdc_cmd_join(int argc, char **argv) {
       {"config", required_argument, NULL, 'c'},
       {"endpoints-file", required_argument, NULL, 'e'},
       {"get", required_argument, NULL, 'g'},
+      {"observe", required_argument, NULL, 'o'},
+      {"notifications", required_argument, NULL, 'n'},
       {"sign-info", no_argument, NULL, 'S'},
       {"ecdh-info", no_argument, NULL, 'E'},
       {"until-context", no_argument, NULL, 'u'},
@@ -346,6 +426,7 @@ int gkdc_cmd_join(int argc, char **argv) {
   int opt, rc = GKDC_EXIT_FAILURE;
 
   memset(&a, 0, sizeof(a));
+  a.notifications = 3;
   while ((opt = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
     switch (opt) {
     case 't':
@@ -370,6 +451,19 @@ int gkdc_cmd_join(int argc, char **argv) {
       }
       a.gets[a.get_count++] = optarg[0] == '/' ? optarg + 1 : optarg;
       break;
+    case 'o':
+      a.observe_path = optarg[0] == '/' ? optarg + 1 : optarg;
+      break;
+    case 'n': {
+      char *end;
+
+      a.notifications = strtol(optarg, &end, 10);
+      if (*end != '\0' || a.notifications < 1 || a.notifications > 1000) {
+        fprintf(stderr, "gkdc join: --notifications takes a count from 1 to 1000\n");
+        return GKDC_EXIT_USAGE;
+      }
+      break;
+    }
     case 'S':
       a.ask_sign_info = 1;
       break;

@@ -32,7 +32,7 @@ typedef struct gkdc_client_session gkdc_client_session;
 typedef struct gkdc_client_request gkdc_client_request;
 typedef struct gkdc_client_security gkdc_client_security;
 
-/* Where a client's sessions live. */
+/* The event loop that drives a client's sessions. */
 enum gkdc_client_loop {
   /* The host's CoAP context (gkdc_coap_start() must have run); the host's
    * loop or gkdc_client_run_once() drives it. */
@@ -46,10 +46,11 @@ enum gkdc_client_loop {
 enum gkdc_client_status {
   GKDC_CLIENT_OK = 0,          /* a response or notification arrived */
   GKDC_CLIENT_TIMEOUT = 1,     /* no response within the request's timeout */
-  GKDC_CLIENT_RESET = 2,       /* the server answered with a CoAP Reset */
+  GKDC_CLIENT_RESET = 2,       /* the server sent a CoAP Reset */
   GKDC_CLIENT_UNREACHABLE = 3, /* retransmissions ran out, or ICMP error */
   GKDC_CLIENT_DTLS_FAILED = 4, /* the DTLS handshake or session failed */
   GKDC_CLIENT_UNPROTECT_FAILED = 5, /* a response failed the security check */
+  GKDC_CLIENT_INCOMPLETE = 6,  /* libcoap gave up reassembling a block-wise body */
 };
 
 /* Returns a static English name of a status ("timed out", ...). */
@@ -70,7 +71,7 @@ struct gkdc_client_msg {
 
 #define GKDC_CLIENT_DEFAULT_TIMEOUT_MS 10000
 
-/* A response as the callback sees it. Every pointer borrows for the
+/* A response as passed to the callback. Every pointer borrows for the
  * duration of the callback. */
 struct gkdc_client_response {
   uint8_t code;            /* GKDC_CODE() */
@@ -151,10 +152,11 @@ void gkdc_client_session_set_security(gkdc_client_session *s, gkdc_client_securi
 
 /*
  * Sends a request on the session. Returns the handle of the pending
- * request (owned by the client, valid until its final callback or
- * gkdc_client_cancel()), or NULL after logging when the request is invalid
- * (too many path or query segments, an option too long), protection
- * failed or libcoap refused it; the callback does not run then.
+ * request, owned by the client and valid until its final callback or
+ * gkdc_client_cancel(). Returns NULL after logging when the request is
+ * invalid (too many path or query segments, an option too long), when
+ * protection failed or when libcoap refused it, and the callback does not
+ * run then.
  */
 gkdc_client_request *gkdc_client_send(gkdc_client_session *s, const struct gkdc_client_msg *msg,
                                       gkdc_client_response_fn fn, void *arg);

@@ -5,9 +5,9 @@
 #   gkdc keygen   Ed25519 and P-256 key files, their modes, gkdc inspect
 #   gkdc token    a token over DTLS PSK written with mode 0600; a wrong key
 #                 and an unknown audience fail
-#   gkdc join     token upload, OSCORE context, protected GETs, with and
-#                 without a --listen endpoint; a token for another audience
-#                 is rejected
+#   gkdc join     token upload, OSCORE context, protected GETs and an
+#                 observation, with and without a --listen endpoint; a token
+#                 for another audience is rejected
 #
 # Run by `make check` from the tests build directory. Exit 77 (skipped)
 # when gkdc was built without DTLS.
@@ -200,6 +200,16 @@ if $gkdc_cmd join --token "$work/tok" --rs "$rs_uri" --sign-info --get test/peer
   pass "join: token upload, OSCORE context and protected GETs"
 else
   fail "join: $(cat "$work/join.out")"
+fi
+
+if $gkdc_cmd join --token "$work/tok" --rs "$rs_uri" --observe test/obs --notifications 3 \
+     --until-context >"$work/join-obs.out" 2>&1 &&
+   [ "$(grep -c '^notification [123] of /test/obs: 2.05 (protected), Observe [0-9]' \
+         "$work/join-obs.out")" = 3 ] &&
+   [ "$(grep '^obs [0-9]' "$work/join-obs.out" | sort -u | wc -l)" = 3 ]; then
+  pass "join: three protected notifications of an observation"
+else
+  fail "join --observe: $(cat "$work/join-obs.out")"
 fi
 
 if $gkdc_cmd join --token "$work/tok" --rs "$rs_uri" --listen coap://127.0.0.1:0 \

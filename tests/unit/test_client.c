@@ -7,8 +7,10 @@
  * Covered: many concurrent sessions in one loop each reading the
  * block-wise test/large, a Block1 POST echoed back, a separate (deferred)
  * response, Observe notifications and their cancellation, cancelling a
- * pending request, a timeout against a socket that never answers, invalid
- * URIs, and a DTLS PSK session when built with DTLS.
+ * pending request, a timeout against a socket that never responds, invalid
+ * URIs, and a DTLS PSK session when built with DTLS. A second suite runs
+ * the host in this process and a client on the host's own loop, as inside
+ * `gkdc serve`.
  */
 #include <config.h>
 
@@ -324,6 +326,41 @@ static void test_observe_notifications(void) {
   gkdc_client_free(c);
 }
 
+/*
+ * A block-wise GET interleaved with an observation on one session: the
+ * host's libcoap 4.3.1 keeps one Block2 state per session for all routes,
+ * so the transfer may break. The client must then report
+ * GKDC_CLIENT_INCOMPLETE, never a truncated body as a success.
+ */
+static void test_interleaved_blockwise(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
+  gkdc_client_session *s;
+  struct outcome big, obs;
+  struct gkdc_client_msg lm = get_msg("test/large");
+  struct gkdc_client_msg om = get_msg("test/obs");
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  s = gkdc_client_session_new(c, coap_uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  memset(&big, 0, sizeof(big));
+  memset(&obs, 0, sizeof(obs));
+  obs.cancel_after = 2;
+  om.observe = 1;
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &lm, record, &big));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &om, record, &obs));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &big.done, 8000));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &obs.done, 8000));
+  CU_ASSERT_EQUAL(big.calls, 1);
+  if (big.status == GKDC_CLIENT_OK) {
+    CU_ASSERT_TRUE(large_body_ok(&big));
+  } else {
+    CU_ASSERT_EQUAL(big.status, GKDC_CLIENT_INCOMPLETE);
+  }
+  free(big.body);
+  free(obs.body);
+  gkdc_client_free(c);
+}
+
 static void test_cancel_pending(void) {
   gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_OWN);
   gkdc_client_session *s;
@@ -357,7 +394,7 @@ static void test_timeout(void) {
   uint64_t start;
   int fd;
 
-  /* A bound socket that never reads: requests to it get no answer. */
+  /* A bound socket that never reads: requests to it get no response. */
   fd = socket(AF_INET, SOCK_DGRAM, 0);
   CU_ASSERT_TRUE_FATAL(fd >= 0);
   memset(&sin, 0, sizeof(sin));
@@ -434,8 +471,102 @@ static void test_dtls_psk(void) {
 #endif
 }
 
+/* ---- a client on the host's own loop, as inside `gkdc serve` ---- */
+
+static char host_uri[128];
+static char host_work_dir[] = "/tmp/gkdc-client-host.XXXXXX";
+
+static int host_suite_init(void) {
+  char config[1024], endpoints[256], line[128];
+  FILE *f;
+
+  if (mkdtemp(host_work_dir) == NULL)
+    return -1;
+  snprintf(config, sizeof(config),
+           "log = { level = \"warning\"; sink = \"stderr\"; };\n"
+           "plugin_dir = ( \"%s/plugins\", \"%s/tests/plugins/.libs\" );\n"
+           "plugins = ( \"alg-boringssl\", \"test-resource\" );\n"
+           "state_dir = \"%s\";\n"
+           "listen = ( { uri = \"coap://127.0.0.1:0\"; } );\n"
+           "plugin_config = { test-resource = { large_size = %d; obs_interval_ms = 100; }; };\n",
+           TOP_BUILDDIR, TOP_BUILDDIR, host_work_dir, LARGE_SIZE);
+  snprintf(endpoints, sizeof(endpoints), "%s/endpoints", host_work_dir);
+  gkdc_log_open("stderr", GKDC_LOG_WARNING);
+  if (!gkdc_config_load_string(config) || !gkdc_plugins_load_config() ||
+      !gkdc_plugins_init_all() || !gkdc_coap_start(gkdc_config_root()) ||
+      !gkdc_coap_write_endpoints(endpoints))
+    return -1;
+  f = fopen(endpoints, "r");
+  if (f == NULL)
+    return -1;
+  if (fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(host_uri, sizeof(host_uri), "%s", line);
+  }
+  fclose(f);
+  return host_uri[0] != '\0' ? 0 : -1;
+}
+
+static int host_suite_clean(void) {
+  char cmd[300];
+
+  gkdc_coap_release_exchanges();
+  gkdc_plugins_unload_all();
+  gkdc_coap_stop();
+  gkdc_config_free();
+  gkdc_log_close();
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", host_work_dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_host_loop_requests(void) {
+  gkdc_client *c = gkdc_client_new(GKDC_CLIENT_LOOP_HOST);
+  gkdc_client_session *s;
+  struct outcome large, deferred, obs;
+  struct gkdc_client_msg m = get_msg("test/large");
+  struct gkdc_client_msg d = get_msg("test/deferred");
+  struct gkdc_client_msg o = get_msg("test/obs");
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  /* libcoap has one response handler per context: one client at a time. */
+  CU_ASSERT_PTR_NULL(gkdc_client_new(GKDC_CLIENT_LOOP_HOST));
+  s = gkdc_client_session_new(c, host_uri, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  memset(&large, 0, sizeof(large));
+  memset(&deferred, 0, sizeof(deferred));
+  memset(&obs, 0, sizeof(obs));
+  obs.cancel_after = 3;
+  o.observe = 1;
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &m, record, &large));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &d, record, &deferred));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &large.done, 5000));
+  /* After the block-wise GET: the host's Block2 state is shared by all
+   * routes of a session (see test_interleaved_blockwise). */
+  CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &o, record, &obs));
+
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &deferred.done, 5000));
+  CU_ASSERT_TRUE(gkdc_client_run_until(c, &obs.done, 5000));
+  CU_ASSERT_EQUAL(large.code, GKDC_CODE(2, 5));
+  CU_ASSERT_EQUAL(large.body_len, LARGE_SIZE);
+  CU_ASSERT_TRUE(large_body_ok(&large));
+  CU_ASSERT_EQUAL(deferred.code, GKDC_CODE(2, 5));
+  CU_ASSERT_TRUE(deferred.body != NULL && strcmp((char *)deferred.body, "deferred") == 0);
+  CU_ASSERT_EQUAL(obs.calls, 3);
+  CU_ASSERT_TRUE(obs.last_observe >= 0);
+  CU_ASSERT_EQUAL(gkdc_client_pending(c), 0);
+  free(large.body);
+  free(deferred.body);
+  free(obs.body);
+  gkdc_client_free(c);
+
+  /* Freed, the host's context takes a new client. */
+  c = gkdc_client_new(GKDC_CLIENT_LOOP_HOST);
+  CU_ASSERT_PTR_NOT_NULL(c);
+  gkdc_client_free(c);
+}
+
 int main(void) {
-  CU_pSuite suite;
+  CU_pSuite suite, host_suite;
 
   if (CU_initialize_registry() != CUE_SUCCESS)
     return 1;
@@ -445,10 +576,17 @@ int main(void) {
       CU_add_test(suite, "Block1 POST echoed", test_echo_block1) == NULL ||
       CU_add_test(suite, "deferred and 4.04", test_deferred_and_not_found) == NULL ||
       CU_add_test(suite, "observe notifications", test_observe_notifications) == NULL ||
+      CU_add_test(suite, "interleaved block-wise GET", test_interleaved_blockwise) == NULL ||
       CU_add_test(suite, "cancel pending request", test_cancel_pending) == NULL ||
       CU_add_test(suite, "timeout without answer", test_timeout) == NULL ||
       CU_add_test(suite, "invalid URIs and PSKs", test_invalid_uris) == NULL ||
       CU_add_test(suite, "DTLS PSK session", test_dtls_psk) == NULL) {
+    CU_cleanup_registry();
+    return 1;
+  }
+  host_suite = CU_add_suite("client on the host loop", host_suite_init, host_suite_clean);
+  if (host_suite == NULL ||
+      CU_add_test(host_suite, "requests on the host loop", test_host_loop_requests) == NULL) {
     CU_cleanup_registry();
     return 1;
   }
