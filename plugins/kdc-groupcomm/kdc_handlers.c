@@ -242,6 +242,23 @@ static int key_dist_get(struct kdc_ctx *c, int context, struct gkdc_response *re
   mark = gkdc_cbor_enc_map_begin(&e);
   if (!kdc_put_key_dist(c, context, &c->member, &e, &pairs))
     return kdc_reply(resp, GKDC_CODE(5, 0));
+
+  /* The host re-runs an observer's registration request for each
+   * notification, and a notification of the group resource is the
+   * Point-to-Point rekeying message: it adds the profile's rekeying
+   * parameters (OSCORE: stale_node_ids). */
+  if (context == GKDC_AP_CTX_GROUP_GET && c->req->observe == GKDC_OBSERVE_REGISTER) {
+    const struct kdc_state *k = c->k;
+    uint8_t extra[512];
+    size_t extra_len = sizeof(extra);
+    size_t extra_count = 0;
+
+    if (!k->ap->extra_write(k->ap_p.state, c->rec, GKDC_AP_CTX_REKEY, &c->member, extra,
+                            &extra_len, &extra_count))
+      return kdc_reply(resp, GKDC_CODE(5, 0));
+    gkdc_cbor_enc_put_raw(&e, extra, extra_len);
+    pairs += extra_count;
+  }
   gkdc_cbor_enc_map_end(&e, mark, pairs);
   kdc_reply_enc(resp, GKDC_CODE(2, 5), GKDC_CF_ACE_GROUPCOMM_CBOR, &e);
   gkdc_wipe(buf, sizeof(buf));

@@ -1002,6 +1002,29 @@ static void test_stale_sids(void)
   CU_ASSERT_FATAL(h_kdc_ops()->rekey(h_kdc.state, "tiny", GKDC_REKEY_ADMIN, &err));
   CU_ASSERT(strcmp(h_last_notify, "ace-group/tiny") == 0);
 
+  /* An observer of the group resource gets the rekeying message with
+   * stale_node_ids: the stale set of the replaced version. */
+  h_next_observe = GKDC_OBSERVE_REGISTER;
+  call(&a, GKDC_GET, "ace-group/tiny", GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  {
+    struct gkdc_cbor_dec d, w;
+    struct gkdc_bytes id;
+    size_t n = 0;
+
+    CU_ASSERT(h_find(&r, &d, GKDC_OSC_STALE_NODE_IDS, &w) &&
+              gkdc_cbor_dec_enter_array(&w, &n) && n == 1 && gkdc_cbor_dec_get_bstr(&w, &id) &&
+              id.len == old_len && memcmp(id.ptr, old, old_len) == 0);
+  }
+  gkdc_response_clear(&r);
+  call(&a, GKDC_GET, "ace-group/tiny", GKDC_CF_NONE, NULL, 0, &r);
+  {
+    struct gkdc_cbor_dec d, w;
+
+    CU_ASSERT(!h_find(&r, &d, GKDC_OSC_STALE_NODE_IDS, &w));
+  }
+  gkdc_response_clear(&r);
+
   req[0] = (uint8_t)num;
   call(&a, GKDC_FETCH, "ace-group/tiny/stale-sids", GKDC_CF_CBOR, req, 1, &r);
   CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));

@@ -383,6 +383,9 @@ struct h_resp {
 };
 
 /* Splits "a/b/c" into path segments and calls the matching route. */
+/* The Observe option of the next h_call(); it resets to none. */
+static int32_t h_next_observe = GKDC_OBSERVE_NONE;
+
 static int h_call(struct h_client *cl, uint32_t method, const char *path,
                   int32_t cf, const uint8_t *payload, size_t len,
                   struct gkdc_response *resp)
@@ -432,7 +435,8 @@ static int h_call(struct h_client *cl, uint32_t method, const char *path,
   req.accept = GKDC_CF_NONE;
   req.payload = payload;
   req.payload_len = len;
-  req.observe = GKDC_OBSERVE_NONE;
+  req.observe = h_next_observe;
+  h_next_observe = GKDC_OBSERVE_NONE;
   req.peer = cl != NULL ? &cl->peer : NULL;
   return h_routes[best].handler(h_routes[best].arg, &req, resp);
 }
