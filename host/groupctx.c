@@ -795,6 +795,33 @@ int gkdc_groupctx_sender_id_set(gkdc_groupctx *g, struct gkdc_bytes sender_id, i
   return 1;
 }
 
+int gkdc_groupctx_own_set(gkdc_groupctx *g, const struct gkdc_groupctx_own *own, int *err)
+{
+  struct gkdc_groupctx *c;
+
+  if (g == NULL || own == NULL)
+    return fail(err, GKDC_GROUPCTX_ERR_MISSING);
+  if (own->priv.len > GKDC_MAX_PRIV_LEN)
+    return fail(err, GKDC_GROUPCTX_ERR_KEY);
+
+  c = ctx_clone(g);
+  if (c == NULL)
+    return fail(err, GKDC_GROUPCTX_ERR_NOMEM);
+  c->own_curve = own->curve;
+  if (!buf_set(&c->own_cred, own->cred.ptr, own->cred.len) ||
+      !buf_set(&c->own_priv, own->priv.ptr, own->priv.len)) {
+    gkdc_groupctx_free(c);
+    return fail(err, GKDC_GROUPCTX_ERR_NOMEM);
+  }
+
+  if (!derive_all(c, err)) {
+    gkdc_groupctx_free(c);
+    return 0;
+  }
+  ctx_replace(g, c);
+  return 1;
+}
+
 /* ---- Accessors ---- */
 
 static struct gkdc_bytes view(const uint8_t *p, size_t len)

@@ -213,6 +213,11 @@ int gkdc_groupctx_rekey(gkdc_groupctx *g, const struct gkdc_groupctx_material *m
 int gkdc_groupctx_sender_id_set(gkdc_groupctx *g, struct gkdc_bytes sender_id,
                                 int *err);
 
+/* Replaces the node's own credential and private key (after a credential
+ * upload) and derives the pairwise keys again. On failure the context is
+ * unchanged. */
+int gkdc_groupctx_own_set(gkdc_groupctx *g, const struct gkdc_groupctx_own *own, int *err);
+
 /* Fills *out with views of the Common and Sender Context. */
 void gkdc_groupctx_info_get(const gkdc_groupctx *g, struct gkdc_groupctx_info *out);
 

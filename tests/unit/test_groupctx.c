@@ -486,6 +486,48 @@ static void test_sender_id_renewal(void)
   gkdc_groupctx_free(g);
 }
 
+static void test_own_key_replaced(void)
+{
+  gkdc_groupctx *g = java_node();
+  gkdc_groupctx *fresh = NULL;
+  struct blob key, seed, ccs, c52, sid;
+  struct gkdc_groupctx_material m;
+  struct gkdc_groupctx_own own;
+  struct gkdc_groupctx_peer p;
+  struct gkdc_groupctx_recipient r, rf;
+  struct gkdc_groupctx_info info;
+  int err = -1;
+
+  /* After a credential upload, pairwise keys come from the new key pair:
+   * they equal those of a context built with that key pair from the start. */
+  blob_hex(&seed, NODE2_SEED);
+  blob_hex(&ccs, NODE2_CCS);
+  memset(&own, 0, sizeof(own));
+  own.cred = B(&ccs);
+  own.curve = GKDC_COSE_CRV_ED25519;
+  own.priv = B(&seed);
+  CU_ASSERT_FATAL(gkdc_groupctx_own_set(g, &own, &err));
+
+  blob_hex(&key, JAVA_KEY);
+  blob_hex(&c52, CCS_52);
+  CU_ASSERT_FATAL(gkdc_groupctx_material_parse(key.b, key.len, &m, &err));
+  CU_ASSERT_FATAL(gkdc_groupctx_new(cx, &m, &own, S(NULL, 0), &fresh, &err));
+  p = ccs_peer(&c52, "52", &sid);
+  CU_ASSERT_FATAL(gkdc_groupctx_peer_add(fresh, &p, &err));
+
+  CU_ASSERT_FATAL(gkdc_groupctx_peer_find(g, B(&sid), &r));
+  CU_ASSERT_FATAL(gkdc_groupctx_peer_find(fresh, B(&sid), &rf));
+  ASSERT_SAME(r.pairwise_sender_key, rf.pairwise_sender_key);
+  ASSERT_SAME(r.pairwise_recipient_key, rf.pairwise_recipient_key);
+  CU_ASSERT(memcmp(r.pairwise_sender_key.ptr, "\x82\x39\x6c\x96", 4) != 0);
+  gkdc_groupctx_info_get(g, &info);
+  ASSERT_SAME(info.own_cred, B(&ccs));
+  ASSERT_HEX(info.sender_key, "38f903df8410ffca58c8aabf323515a7");
+
+  gkdc_groupctx_free(fresh);
+  gkdc_groupctx_free(g);
+}
+
 static void test_monitor_no_sender(void)
 {
   struct blob key, c52, s52;
@@ -680,6 +722,7 @@ int main(void)
       {"rekey keeps Sender ID", test_rekey_keeps_sender_id},
       {"rekey failure unchanged", test_rekey_failure_unchanged},
       {"Sender ID renewal", test_sender_id_renewal},
+      {"own key replaced", test_own_key_replaced},
       {"monitor without sender", test_monitor_no_sender},
       {"material hostile", test_material_hostile},
       {"hkdf ecdh mismatch", test_hkdf_ecdh_mismatch},

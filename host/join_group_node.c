@@ -1,0 +1,392 @@
+/*
+ * The node operations of `gkdc join` after the join (new Sender ID, new
+ * credential, leave), the Verifier flow, and gkdc_join_group_run().
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gkdc/appprofile.h>
+#include <gkdc/cbor.h>
+#include <gkdc/pop.h>
+
+#include "internal.h"
+#include "join_group_internal.h"
+
+/* Writes ROOT/GROUP/nodes/NODE[/cred] to `out`. */
+static int node_path(const gkdc_join_group *j, const char *node, int cred, char *out, size_t cap)
+{
+  char suffix[JG_NAME_MAX + 16];
+
+  if (node == NULL || node[0] == '\0' || strlen(node) >= JG_NAME_MAX ||
+      strchr(node, '/') != NULL) {
+    fprintf(stderr, "gkdc join: the node operations need the node name (--node NAME)\n");
+    return 0;
+  }
+  snprintf(suffix, sizeof(suffix), "nodes/%s%s", node, cred ? "/cred" : "");
+  return jg_path(j, suffix, out, cap);
+}
+
+static int need_context(const gkdc_join_group *j, const char *what)
+{
+  if (j->ctx != NULL)
+    return 1;
+  fprintf(stderr, "gkdc join: %s needs a joined Group OSCORE context\n", what);
+  return 0;
+}
+
+/* ---- Verifier ---- */
+
+/* Reads sign_enc_key (33) from a /verif-data response. */
+static int sign_enc_key_get(const uint8_t *payload, size_t len, struct gkdc_bytes *out)
+{
+  struct gkdc_cbor_dec d, v;
+
+  return gkdc_cbor_dec_init(&d, payload, len, NULL) == GKDC_CBOR_OK &&
+         gkdc_cbor_dec_enter_map(&d, NULL) &&
+         gkdc_cbor_dec_map_find_int(&d, GKDC_OSC_SIGN_ENC_KEY, &v) &&
+         gkdc_cbor_dec_get_bstr(&v, out) && out->len > 0;
+}
+
+/* FETCH .../kdc-cred with a fresh cnonce and checks the signature. */
+static int verifier_kdc_cred(gkdc_join_group *j, const struct gkdc_groupctx_material *m)
+{
+  char path[JG_PATH_MAX];
+  uint8_t req[32];
+  size_t req_len = 0;
+  struct gkdc_cbor_enc e;
+  struct gkdc_tool_reply reply;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes kdc_cred, kdc_nonce, evidence;
+  struct gkdc_bytes n_c = {j->n_c, sizeof(j->n_c)};
+  struct jg_cred kdc;
+  int ok = 0;
+
+  if (!jg_path(j, "kdc-cred", path, sizeof(path)) || !jg_random(j->n_c, sizeof(j->n_c)))
+    return 0;
+  gkdc_cbor_enc_init(&e, req, sizeof(req));
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CNONCE);
+  gkdc_cbor_enc_put_bstr(&e, j->n_c, sizeof(j->n_c));
+  if (gkdc_cbor_enc_finish(&e, &req_len) != GKDC_CBOR_OK)
+    return 0;
+  if (!jg_request(j, GKDC_FETCH, path, req, req_len, &reply))
+    return 0;
+  if (GKDC_CODE_CLASS(reply.code) != 2) {
+    jg_print_error("FETCH kdc-cred", &reply);
+    gkdc_tool_reply_clear(&reply);
+    return 0;
+  }
+
+  memset(&kdc, 0, sizeof(kdc));
+  if (gkdc_cbor_dec_init(&d, reply.payload, reply.payload_len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_map(&d, NULL) ||
+      !gkdc_cbor_dec_map_find_int(&d, GKDC_GC_KDC_CRED, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &kdc_cred) ||
+      !gkdc_cbor_dec_map_find_int(&d, GKDC_GC_KDC_NONCE, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &kdc_nonce) ||
+      !gkdc_cbor_dec_map_find_int(&d, GKDC_GC_KDC_CRED_VERIFY, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &evidence)) {
+    fprintf(stderr, "gkdc join: the kdc-cred response lacks kdc_cred, kdc_nonce or "
+                    "kdc_cred_verify\n");
+    goto out;
+  }
+  if (!jg_cred_parse(m->cred_fmt != 0 ? m->cred_fmt : GKDC_COSE_HDR_KCCS, kdc_cred.ptr,
+                     kdc_cred.len, &kdc))
+    goto out;
+  ok = jg_kdc_pop_verify(j, m, n_c, kdc_nonce, kdc.info, evidence);
+
+out:
+  jg_cred_clear(&kdc);
+  gkdc_tool_reply_clear(&reply);
+  return ok;
+}
+
+int gkdc_join_group_verifier(gkdc_join_group *j)
+{
+  char path[JG_PATH_MAX];
+  struct gkdc_tool_reply reply;
+  struct gkdc_kdc_key_dist kd;
+  struct gkdc_groupctx_material m;
+  struct gkdc_bytes sek;
+  char fp[9];
+  size_t i;
+  int err = 0;
+  int ok = 0;
+
+  if (!jg_path(j, "verif-data", path, sizeof(path)) ||
+      !jg_request(j, GKDC_GET, path, NULL, 0, &reply))
+    return 0;
+  if (GKDC_CODE_CLASS(reply.code) != 2) {
+    jg_print_error("GET verif-data", &reply);
+    goto out;
+  }
+  if (!jg_key_dist_parse(reply.payload, reply.payload_len, &kd))
+    goto out;
+  if (!gkdc_groupctx_material_parse(kd.key.ptr, kd.key.len, &m, &err) ||
+      m.gp_enc_alg == 0 || m.sign_alg == 0 || m.gid.len == 0) {
+    fprintf(stderr, "gkdc join: the verif-data key object is invalid or not for the group "
+                    "mode\n");
+    goto out;
+  }
+  if (!sign_enc_key_get(reply.payload, reply.payload_len, &sek)) {
+    fprintf(stderr, "gkdc join: verif-data lacks sign_enc_key\n");
+    goto out;
+  }
+  if (!verifier_kdc_cred(j, &m))
+    goto out;
+
+  gkdc_groupctx_fingerprint(gkdc_host_api()->crypto_get0(), sek, fp);
+  printf("Verifier data (num %lld)\nGid ", (long long)kd.num);
+  for (i = 0; i < m.gid.len; i++)
+    printf("%02x", m.gid.ptr[i]);
+  printf("\ngp_enc_alg %d sign_alg %d alg %d ecdh_alg %d\n", (int)m.gp_enc_alg, (int)m.sign_alg,
+         (int)m.alg, (int)m.ecdh_alg);
+  printf("  Signature Encryption Key fp %s (%zu bytes)\n", fp, sek.len);
+  ok = 1;
+
+out:
+  gkdc_tool_reply_clear(&reply);
+  return ok;
+}
+
+/* ---- New Sender ID ---- */
+
+int gkdc_join_group_renew_sender_id(gkdc_join_group *j, const char *node_name)
+{
+  char path[JG_PATH_MAX];
+  struct gkdc_tool_reply reply;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes sid;
+  int err = 0;
+  int ok = 0;
+
+  if (!need_context(j, "a new Sender ID") || !node_path(j, node_name, 0, path, sizeof(path)) ||
+      !jg_request(j, GKDC_POST, path, NULL, 0, &reply))
+    return 0;
+  if (GKDC_CODE_CLASS(reply.code) != 2) {
+    jg_print_error("the Key Renewal Request", &reply);
+    goto out;
+  }
+  if (gkdc_cbor_dec_init(&d, reply.payload, reply.payload_len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_map(&d, NULL)) {
+    fprintf(stderr, "gkdc join: the Key Renewal Response is not a CBOR map\n");
+    goto out;
+  }
+
+  if (gkdc_cbor_dec_map_find_int(&d, GKDC_OSC_GROUP_SENDERID, &v)) {
+    /* A new Sender ID under the current keying material. */
+    if (!gkdc_cbor_dec_get_bstr(&v, &sid) || !gkdc_groupctx_sender_id_set(j->ctx, sid, &err)) {
+      fprintf(stderr, "gkdc join: cannot apply the new Sender ID: %s\n",
+              gkdc_groupctx_err_str(err));
+      goto out;
+    }
+  } else {
+    /* The KDC rekeyed the whole group instead. */
+    struct gkdc_kdc_key_dist kd;
+    struct gkdc_groupctx_material m;
+
+    if (!jg_key_dist_parse(reply.payload, reply.payload_len, &kd) ||
+        !gkdc_groupctx_material_parse(kd.key.ptr, kd.key.len, &m, &err) ||
+        !gkdc_groupctx_rekey(j->ctx, &m, &err)) {
+      fprintf(stderr, "gkdc join: cannot apply the new keying material: %s\n",
+              gkdc_groupctx_err_str(err));
+      goto out;
+    }
+    j->num = kd.num;
+  }
+  printf("new Sender ID applied\n");
+  gkdc_groupctx_print(j->ctx, stdout);
+  ok = 1;
+
+out:
+  gkdc_tool_reply_clear(&reply);
+  return ok;
+}
+
+/* ---- New credential ---- */
+
+/* Builds {client_cred, cnonce, client_cred_verify} for `key` with a fresh
+ * N_C. */
+static int cred_request_build(gkdc_join_group *j, const struct jg_key *key, uint8_t **out,
+                              size_t *out_len)
+{
+  uint8_t pop_input[JG_SCOPE_MAX + JG_NONCE_MAX + JG_CNONCE_LEN + 27];
+  size_t pop_input_len = sizeof(pop_input);
+  uint8_t evidence[GKDC_POP_MAX_EVIDENCE_LEN];
+  size_t evidence_len = sizeof(evidence);
+  struct gkdc_bytes scope = {j->scope, j->scope_len};
+  struct gkdc_bytes n_s = {j->n_s, j->n_s_len};
+  struct gkdc_bytes n_c = {j->n_c, sizeof(j->n_c)};
+  struct gkdc_cbor_enc e;
+  size_t cap = key->cred_len + sizeof(evidence) + 64;
+  size_t mark;
+  uint8_t *buf;
+
+  if (!jg_random(j->n_c, sizeof(j->n_c)) ||
+      !gkdc_pop_input_client(scope, n_s, n_c, pop_input, &pop_input_len) ||
+      !jg_pop_create(j, key, pop_input, pop_input_len, evidence, &evidence_len))
+    return 0;
+  buf = malloc(cap);
+  if (buf == NULL)
+    return 0;
+  gkdc_cbor_enc_init(&e, buf, cap);
+  mark = gkdc_cbor_enc_map_begin(&e);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
+  gkdc_cbor_enc_put_bstr(&e, key->cred_bytes, key->cred_len);
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CNONCE);
+  gkdc_cbor_enc_put_bstr(&e, j->n_c, sizeof(j->n_c));
+  gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED_VERIFY);
+  gkdc_cbor_enc_put_bstr(&e, evidence, evidence_len);
+  gkdc_cbor_enc_map_end(&e, mark, 3);
+  if (gkdc_cbor_enc_finish(&e, out_len) != GKDC_CBOR_OK) {
+    free(buf);
+    return 0;
+  }
+  *out = buf;
+  return 1;
+}
+
+/* Takes a new kdcchallenge from a 4.00 (Content-Format 261). */
+static int new_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply)
+{
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes n_s;
+
+  if (reply->code != GKDC_CODE(4, 0) || reply->content_format != GKDC_CF_ACE_GROUPCOMM_CBOR ||
+      gkdc_cbor_dec_init(&d, reply->payload, reply->payload_len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_map(&d, NULL) ||
+      !gkdc_cbor_dec_map_find_int(&d, GKDC_GC_KDCCHALLENGE, &v) ||
+      !gkdc_cbor_dec_get_bstr(&v, &n_s) || n_s.len == 0 || n_s.len > sizeof(j->n_s))
+    return 0;
+  memcpy(j->n_s, n_s.ptr, n_s.len);
+  j->n_s_len = n_s.len;
+  return 1;
+}
+
+int gkdc_join_group_new_credential(gkdc_join_group *j, const char *node_name,
+                                   const char *key_file, const char *cred_file)
+{
+  char path[JG_PATH_MAX];
+  struct jg_key key;
+  struct gkdc_tool_reply reply;
+  struct gkdc_groupctx_own own;
+  uint8_t *req = NULL;
+  size_t req_len = 0;
+  int attempt;
+  int done = 0;
+  int err = 0;
+
+  if (!need_context(j, "a credential upload") || !node_path(j, node_name, 1, path, sizeof(path)))
+    return 0;
+  if (!jg_key_load(key_file, cred_file, &key))
+    return 0;
+
+  for (attempt = 0; attempt < 2 && !done; attempt++) {
+    free(req);
+    req = NULL;
+    if (!cred_request_build(j, &key, &req, &req_len) ||
+        !jg_request(j, GKDC_POST, path, req, req_len, &reply))
+      break;
+    if (GKDC_CODE_CLASS(reply.code) == 2) {
+      done = 1;
+    } else if (!(attempt == 0 && new_challenge(j, &reply))) {
+      jg_print_error("the credential upload", &reply);
+      gkdc_tool_reply_clear(&reply);
+      break;
+    }
+    gkdc_tool_reply_clear(&reply);
+  }
+  free(req);
+  if (!done) {
+    jg_key_clear(&key);
+    return 0;
+  }
+
+  /* The new key pair enters the pairwise keys from now on. */
+  memset(&own, 0, sizeof(own));
+  own.cred = key.info->end_entity;
+  own.curve = key.curve;
+  own.priv.ptr = key.priv;
+  own.priv.len = key.priv_len;
+  if (!gkdc_groupctx_own_set(j->ctx, &own, &err)) {
+    fprintf(stderr, "gkdc join: the KDC took the new credential, but the context cannot use "
+                    "it: %s\n", gkdc_groupctx_err_str(err));
+    jg_key_clear(&key);
+    return 0;
+  }
+  jg_key_clear(&j->key);
+  j->key = key;
+  j->has_key = 1;
+  printf("new credential uploaded and applied\n");
+  gkdc_groupctx_print(j->ctx, stdout);
+  return 1;
+}
+
+/* ---- Leave ---- */
+
+int gkdc_join_group_leave(gkdc_join_group *j, const char *node_name)
+{
+  char path[JG_PATH_MAX];
+  struct gkdc_tool_reply reply;
+  int ok;
+
+  if (!node_path(j, node_name, 0, path, sizeof(path)) ||
+      !jg_request(j, GKDC_DELETE, path, NULL, 0, &reply))
+    return 0;
+  ok = reply.code == GKDC_CODE(2, 2);
+  if (!ok) {
+    jg_print_error("leaving the group", &reply);
+  } else {
+    gkdc_groupctx_free(j->ctx);
+    j->ctx = NULL;
+    printf("left group %s\n", j->group);
+  }
+  gkdc_tool_reply_clear(&reply);
+  return ok;
+}
+
+/* ---- The whole group part ---- */
+
+int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
+                        const struct gkdc_join_group_run_args *r)
+{
+  struct gkdc_join_group_args args = r->group;
+  gkdc_join_group *j;
+  int ok;
+
+  if (r->monitor) {
+    args.roles = GKDC_OSC_ROLE_MONITOR;
+    args.key_file = NULL;
+  } else if (r->verifier) {
+    args.roles = GKDC_OSC_ROLE_VERIFIER;
+    args.key_file = NULL;
+  } else if (args.key_file == NULL) {
+    fprintf(stderr, "gkdc join: joining with roles %llu needs a key pair (--key FILE)\n",
+            (unsigned long long)args.roles);
+    return 0;
+  }
+
+  j = gkdc_join_group_new(c, s, &args);
+  if (j == NULL)
+    return 0;
+  if (r->verifier) {
+    ok = gkdc_join_group_verifier(j);
+    gkdc_join_group_free(j);
+    return ok;
+  }
+
+  ok = gkdc_join_group_join(j);
+  if (ok && r->renew_sender_id)
+    ok = gkdc_join_group_renew_sender_id(j, r->node_name);
+  if (ok && r->new_cred_key != NULL)
+    ok = gkdc_join_group_new_credential(j, r->node_name, r->new_cred_key, NULL);
+  if (ok && r->out_file != NULL)
+    ok = gkdc_join_group_write(j, r->out_file);
+  if (ok && r->leave)
+    ok = gkdc_join_group_leave(j, r->node_name);
+  gkdc_join_group_free(j);
+  return ok;
+}
