@@ -1054,13 +1054,19 @@ static void test_stale_sids(void)
   gkdc_response_clear(&r);
 }
 
-/* With 1-byte Sender IDs the 257th Sender ID is refused with 5.03 error 4. */
+/* With 1-byte Sender IDs, a Join or a Key Renewal after the 256th Sender ID
+ * under the current Gid is refused with 5.03 and error 4. */
 static void test_exhaustion(void)
 {
   struct gkdc_response r;
+  struct h_client first;
+  char path[96];
+  size_t joined_ok = 0;
   int refused = 0;
   size_t i;
 
+  /* The members of "tiny" (from the stale Sender ID test) hold two
+   * Sender IDs under the current Gid. */
   for (i = 0; i < 300 && !refused; i++) {
     struct h_client c;
 
@@ -1071,12 +1077,23 @@ static void test_exhaustion(void)
       refused = 1;
     } else {
       CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+      if (joined_ok == 0) {
+        first = c;
+        first.authz.token_id.ptr = first.token_id;
+        first.authz.scope.ptr = first.scope;
+        first.peer.authz = &first.authz;
+        snprintf(path, sizeof(path), "ace-group/tiny/nodes/%s", node_of(&r));
+      }
+      joined_ok++;
     }
     gkdc_response_clear(&r);
   }
   CU_ASSERT(refused);
-  /* 256 one-byte values under the current Gid (some taken before). */
-  CU_ASSERT(i <= 257);
+  CU_ASSERT_EQUAL(joined_ok, 254);
+
+  /* A Key Renewal finds no Sender ID either. */
+  h_call(&first, GKDC_POST, path, GKDC_CF_NONE, NULL, 0, &r);
+  expect(&r, GKDC_CODE(5, 3), GKDC_GC_ERR_NO_INDIVIDUAL_KEYS);
 }
 
 /* ---- Sender IDs never repeat under one Gid ---- */
