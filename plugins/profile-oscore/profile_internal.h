@@ -44,6 +44,10 @@ struct profile_state {
   /* Client sessions, whose contexts also serve requests from their server
    * (profile_client.c). */
   struct gkdc_profile_client *clients;
+
+  /* The periodic sweep of expired tokens (profile_oscore.c). */
+  uint64_t sweep_timer;
+  int64_t sweep_interval_ms;
 };
 
 /* The token bound to a security context (ctx->user). */
@@ -135,6 +139,9 @@ void profile_observe_cancel(struct profile_state *ps, const struct gkdc_oscore_c
                             const struct gkdc_coap_msg *inner);
 void profile_observe_changed(void *arg, const char *path);
 void profile_observe_drop_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
+/* Ends the observations of a context whose token expired: each gets an
+ * unprotected 4.01, then is dropped. */
+void profile_observe_end_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
 void profile_observe_drop_all(struct profile_state *ps);
 
 /* Client side operations of the profile table (profile_client.c); see

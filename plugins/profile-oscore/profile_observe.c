@@ -237,3 +237,17 @@ void profile_observe_changed(void *arg, const char *path)
     link = &o->next;
   }
 }
+
+void profile_observe_end_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
+{
+  struct observation *o;
+  struct gkdc_coap_msg msg;
+
+  /* RFC 9203 section 4.5: an observation whose token expired ends with an
+   * unprotected 4.01. */
+  if (gkdc_oscore_error_message(GKDC_OSCORE_ERR_NO_CONTEXT, &msg))
+    for (o = ps->observations; o != NULL; o = o->next)
+      if (o->ctx == ctx)
+        ps->host->exchange_notify(o->ref, &msg);
+  profile_observe_drop_ctx(ps, ctx);
+}

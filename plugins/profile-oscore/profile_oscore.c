@@ -164,8 +164,29 @@ static void end_context(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
       kdc->token_end(prov.state, bt->authz.token_id, GKDC_TOKEN_EXPIRED, NULL);
   }
   profile_store_forget(ps, bt);
-  profile_observe_drop_ctx(ps, ctx);
+  profile_observe_end_ctx(ps, ctx);
   gkdc_oscore_ctxset_remove(ps->contexts, ctx);
+}
+
+/* Ends every context whose token expired, so that the KDC removes the
+ * memberships without waiting for the client's next request. */
+static void sweep_expired(void *arg)
+{
+  struct profile_state *ps = arg;
+  int64_t now = GKDC_HAS_OP(ps->host, now) ? ps->host->now() : 0;
+  size_t i = 0;
+
+  while (i < gkdc_oscore_ctxset_count(ps->contexts)) {
+    struct gkdc_oscore_ctx *ctx = gkdc_oscore_ctxset_get0(ps->contexts, i);
+    int expired;
+
+    profile_context_authz(ctx, now, &expired);
+    if (expired) {
+      end_context(ps, ctx);
+      continue;
+    }
+    i++;
+  }
 }
 
 /*
@@ -335,6 +356,14 @@ static int profile_init(gkdc_plugin *self, const struct gkdc_host_api *host, voi
     return 0;
   }
 
+  /* Expired tokens are swept every `expiry_check_ms` (default 10 s). */
+  ps->sweep_interval_ms = 10000;
+  if (GKDC_HAS_OP(host, config_get0) && host->config_get0(self) != NULL)
+    gkdc_cfg_get_int(host->config_get0(self), "expiry_check_ms", &ps->sweep_interval_ms);
+  if (ps->sweep_interval_ms > 0 && GKDC_HAS_OP(host, timer_add))
+    ps->sweep_timer = host->timer_add(self, (uint64_t)ps->sweep_interval_ms, 1,
+                                      sweep_expired, ps);
+
   /* Observations through OSCORE need the host's notify hook. */
   if (GKDC_HAS_OP(host, notify_hook_add) &&
       host->notify_hook_add(self, profile_observe_changed, ps))
@@ -351,6 +380,8 @@ static void profile_fini(void *state)
 
   if (ps == NULL)
     return;
+  if (ps->sweep_timer != 0 && GKDC_HAS_OP(ps->host, timer_cancel))
+    ps->host->timer_cancel(ps->sweep_timer);
   profile_store_shutdown(ps);
   profile_observe_drop_all(ps);
   gkdc_oscore_ctxset_free(ps->contexts);

@@ -127,6 +127,27 @@ static void fake_exchange_release(gkdc_exchange_ref *ref)
   releases++;
 }
 
+static gkdc_timer_fn timer_fn;
+static void *timer_arg;
+static int timers_cancelled;
+
+static uint64_t fake_timer_add(gkdc_plugin *self, uint64_t delay_ms, int repeat,
+                               gkdc_timer_fn fn, void *arg)
+{
+  (void)self;
+  (void)delay_ms;
+  (void)repeat;
+  timer_fn = fn;
+  timer_arg = arg;
+  return 7;
+}
+
+static void fake_timer_cancel(uint64_t id)
+{
+  if (id == 7)
+    timers_cancelled++;
+}
+
 static int fake_notify_hook_add(gkdc_plugin *self, gkdc_notify_hook_fn fn, void *arg)
 {
   (void)self;
@@ -248,6 +269,8 @@ static void full_host_init(void)
   full_host.exchange_notify = fake_exchange_notify;
   full_host.exchange_release = fake_exchange_release;
   full_host.notify_hook_add = fake_notify_hook_add;
+  full_host.timer_add = fake_timer_add;
+  full_host.timer_cancel = fake_timer_cancel;
 }
 
 static void test_descriptor(void)
@@ -1000,9 +1023,13 @@ static void test_observe_through_oscore(void)
                                                  sizeof(inner_buf), &creq),
                   GKDC_OSCORE_ERR_RESPONSE);
 
-  /* Once the token expired the observation ends with an unprotected 4.01. */
+  /* Once the token expired, the periodic sweep ends the context: the
+   * observation gets an unprotected 4.01 and the KDC hears of it. */
   fake_time += 7200;
-  hook_fn(hook_arg, "x");
+  tokens_ended = 0;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(timer_fn);
+  timer_fn(timer_arg);
+  CU_ASSERT_EQUAL(tokens_ended, 1);
   CU_ASSERT_EQUAL_FATAL(notifies, 2);
   CU_ASSERT_FATAL(gkdc_oscore_msg_decode(notify_wire, notify_wire_len, &answer));
   CU_ASSERT_EQUAL(gkdc_oscore_response_classify(&answer), GKDC_OSCORE_RESPONSE_OSCORE_ERROR);
@@ -1011,8 +1038,10 @@ static void test_observe_through_oscore(void)
   hook_fn(hook_arg, "x");
   CU_ASSERT_EQUAL(notifies, 2);
 
+  timers_cancelled = 0;
   gkdc_oscore_ctx_free(client);
   desc->fini(state);
+  CU_ASSERT_EQUAL(timers_cancelled, 1);
   gkdc_config_free();
 }
 
