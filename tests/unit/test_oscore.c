@@ -594,8 +594,9 @@ struct tv_request {
   const char *protected_msg;
 };
 
-/* C.6's full message in RFC 8613 repeats C.5's ciphertext; the ciphertext
- * line of C.6 is the computed one, and the message here carries it. */
+/* For C.6 the message carries the vector's ciphertext line (72cd...), which
+ * the derivation reproduces; the full message of C.6 in the draft source of
+ * RFC 8613 carries the ciphertext of C.5 instead. */
 static const struct tv_request tv_requests[] = {
   {&tv1, 0, "44015d1f00003974396c6f63616c686f737483747631",
    "f0910ed7295e6ad4b54fc793154302ff", "4622d4dd6d944168eefb549868", "0914",
