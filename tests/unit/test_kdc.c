@@ -1270,6 +1270,11 @@ static void test_matrix(void)
        {C400, C400, C403, C403}, {-1, 1, -2, -2}},
       {"nodes/@", GKDC_DELETE, GKDC_CF_NONE, NULL, 0, {C202, C202, C403, C403},
        {-1, -1, -2, -2}},
+      /* Last, because it makes members of the non-members: a Join Request
+       * with the token's roles (h'' for members, none for monitors). A
+       * Verifier cannot join as one. */
+      {"", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, NULL, 0, {C204, C204, C400, GKDC_CODE(2, 1)},
+       {-1, -1, -2, -1}},
   };
   struct h_client cl[9];
   char nodes[9][64];
@@ -1318,7 +1323,14 @@ static void test_matrix(void)
       else
         snprintf(rest, sizeof(rest), "%s", c->rest);
       snprintf(path, sizeof(path), "ace-group/g1%s%s", rest[0] ? "/" : "", rest);
-      h_call(&cl[i], c->method, path, c->cf, c->payload, c->len, &r);
+      if (c->method == GKDC_POST && c->rest[0] == '\0') {
+        join_payload(&cl[i], "g1", roles[i],
+                     roles[i] == MON ? J_NO_CRED : member[i] ? J_EMPTY_CRED : J_NORMAL,
+                     GC_NONE);
+        h_call(&cl[i], c->method, path, c->cf, join_buf, join_len, &r);
+      } else {
+        h_call(&cl[i], c->method, path, c->cf, c->payload, c->len, &r);
+      }
       if (r.code != c->code[type - 1] ||
           (c->err[type - 1] != -2 && h_error_id(&r) != c->err[type - 1])) {
         fprintf(stderr, "\n  matrix: %s method %u roles %llu %s: got %d.%02d error %d\n",
