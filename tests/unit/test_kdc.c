@@ -108,10 +108,16 @@ static size_t token_transfer(struct h_client *cl, int ask_sign_info, uint8_t *en
   struct gkdc_cbor_dec d;
   size_t i;
 
-  map[map_len++] = ask_sign_info ? 0xa1 : 0xa0;
+  /* ask_sign_info: 1 asks sign_info, 2 also ecdh_info (OAuth key 47). */
+  map[map_len++] = ask_sign_info == 0 ? 0xa0 : ask_sign_info == 1 ? 0xa1 : 0xa2;
   if (ask_sign_info) {
     map[map_len++] = 0x18;
     map[map_len++] = GKDC_OAUTH_SIGN_INFO;
+    map[map_len++] = 0xf6;
+  }
+  if (ask_sign_info == 2) {
+    map[map_len++] = 0x18;
+    map[map_len++] = GKDC_OSC_OAUTH_ECDH_INFO;
     map[map_len++] = 0xf6;
   }
   memset(&tt, 0, sizeof(tt));
@@ -430,6 +436,25 @@ static void test_token_transfer(void)
     CU_ASSERT(raw.len == sizeof(want) && memcmp(raw.ptr, want, sizeof(want)) == 0);
   }
   CU_ASSERT(gkdc_cbor_dec_get_uint(&d, &key) && key == GKDC_OAUTH_KDCCHALLENGE);
+
+  /* ecdh_info comes from the appprofile, after the KDC's pairs:
+   * ["g1", -27, [1], [1, 4], 14]. */
+  len = sizeof(entries);
+  CU_ASSERT_EQUAL(token_transfer(&a, 2, entries, &len), 3);
+  gkdc_cbor_dec_init_seq(&d, entries, len, NULL);
+  CU_ASSERT(gkdc_cbor_dec_get_uint(&d, &key) && key == GKDC_OAUTH_SIGN_INFO);
+  gkdc_cbor_dec_skip(&d);
+  CU_ASSERT(gkdc_cbor_dec_get_uint(&d, &key) && key == GKDC_OAUTH_KDCCHALLENGE);
+  gkdc_cbor_dec_skip(&d);
+  CU_ASSERT(gkdc_cbor_dec_get_uint(&d, &key) && key == GKDC_OSC_OAUTH_ECDH_INFO);
+  {
+    static const uint8_t want[] = {0x81, 0x85, 0x62, 'g', '1', 0x38, 0x1a, 0x81, 0x01,
+                                   0x82, 0x01, 0x04, 0x0e};
+    struct gkdc_bytes raw;
+
+    CU_ASSERT(gkdc_cbor_dec_get_raw(&d, &raw));
+    CU_ASSERT(raw.len == sizeof(want) && memcmp(raw.ptr, want, sizeof(want)) == 0);
+  }
 
   /* A monitor-only token gets no kdcchallenge. */
   client_new(&m, "g1", MON);
