@@ -13,8 +13,8 @@
  * replaces the one it was bound to.
  *
  * NOTE: not implemented yet: tokens signed by the AS (only keys shared
- * with it are configured), and the exi/cti bookkeeping of RFC 9200
- * section 5.10.3.
+ * with it are configured), and cti values in the Java text form ("rs20");
+ * an exi token's cti must end in an 8-byte sequence number.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +256,11 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
     *code = GKDC_CODE(4, 0);
     return 0;
   }
+  /* A token with exi needs a cti whose sequence number is not expired. */
+  if ((c->present & GKDC_CWT_HAS_EXI) && !profile_store_cti_check(ps, c)) {
+    *code = GKDC_CODE(4, 1);
+    return 0;
+  }
   return 1;
 }
 
@@ -375,7 +380,7 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   replace_reposted(ps, ctx);
 
   /* The token and the context are durable before the 2.01 announces them. */
-  if (!profile_store_save(ps, ctx, a->access_token, c->encoded.ptr, c->encoded.len)) {
+  if (!profile_store_save(ps, ctx, a->access_token, c)) {
     gkdc_oscore_ctxset_remove(ps->contexts, ctx);
     return reply(resp, GKDC_CODE(5, 0));
   }
@@ -462,7 +467,7 @@ static int update_token(struct profile_state *ps, const struct gkdc_crypto *cx,
       kdc->token_end(prov.state, old->authz.token_id, GKDC_TOKEN_REPLACED, &bt->authz);
   }
   ctx->user = bt;
-  if (!profile_store_token(ps, ctx, raw, c->encoded.ptr, c->encoded.len)) {
+  if (!profile_store_token(ps, ctx, raw, c)) {
     profile_bound_token_free(old);
     return reply(resp, GKDC_CODE(5, 0));
   }

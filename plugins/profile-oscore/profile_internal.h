@@ -87,12 +87,26 @@ void profile_bound_token_free(void *bt);
  * profile_store_load() derives the stored contexts again at start, and
  * profile_store_shutdown() saves their replay windows for the next start.
  */
+struct gkdc_cwt_claims;
 int profile_store_save(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
-                       struct gkdc_bytes raw_token, const uint8_t *claims, size_t claims_len);
+                       struct gkdc_bytes raw_token, const struct gkdc_cwt_claims *c);
 int profile_store_ssn(struct profile_state *ps, struct gkdc_oscore_ctx *ctx);
 int profile_store_token(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
-                        struct gkdc_bytes raw_token, const uint8_t *claims, size_t claims_len);
+                        struct gkdc_bytes raw_token, const struct gkdc_cwt_claims *c);
 void profile_store_forget(struct profile_state *ps, const struct bound_token *bt);
+
+/*
+ * The cti bookkeeping of a token with `exi` (RFC 9200 section 5.10.3):
+ * the cti is the issuer's RS identifier followed by an 8-byte big-endian
+ * sequence number. Returns 1 when the sequence number is fresh or the same
+ * token is posted again, 0 when it is expired or too old to tell. Without
+ * a store every number is taken as fresh.
+ */
+int profile_store_cti_check(struct profile_state *ps, const struct gkdc_cwt_claims *c);
+
+/* Deletes the expired tokens of the store (raising each issuer's highest
+ * expired cti sequence number) and the token of `bt`. */
+void profile_store_expired(struct profile_state *ps, const struct bound_token *bt);
 int profile_store_load(struct profile_state *ps);
 void profile_store_shutdown(struct profile_state *ps);
 

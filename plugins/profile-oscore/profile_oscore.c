@@ -163,7 +163,7 @@ static void end_context(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
     if (GKDC_HAS_OP(kdc, token_end))
       kdc->token_end(prov.state, bt->authz.token_id, GKDC_TOKEN_EXPIRED, NULL);
   }
-  profile_store_forget(ps, bt);
+  profile_store_expired(ps, bt);
   profile_observe_end_ctx(ps, ctx);
   gkdc_oscore_ctxset_remove(ps->contexts, ctx);
 }

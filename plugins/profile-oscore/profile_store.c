@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gkdc/cwt.h>
 #include <gkdc/store.h>
 
 #include "profile_internal.h"
@@ -59,9 +60,29 @@ static void oscctx_record(const struct gkdc_oscore_ctx *ctx, const struct bound_
   r->ssn_bound = ssn_bound;
 }
 
+/* Length of the sequence number at the end of an exi token's cti. */
+#define CTI_SEQ_LEN 8
+
+/* Splits the cti of an exi token into issuer and sequence number. */
+static int split_cti(const struct gkdc_cwt_claims *c, struct gkdc_bytes *issuer,
+                     uint64_t *seq)
+{
+  size_t i;
+
+  if (!(c->present & GKDC_CWT_HAS_EXI) || !(c->present & GKDC_CWT_HAS_CTI) ||
+      c->cti.len <= CTI_SEQ_LEN)
+    return 0;
+  issuer->ptr = c->cti.ptr;
+  issuer->len = c->cti.len - CTI_SEQ_LEN;
+  *seq = 0;
+  for (i = issuer->len; i < c->cti.len; i++)
+    *seq = (*seq << 8) | c->cti.ptr[i];
+  return 1;
+}
+
 /* Fills a store token record. */
 static void token_record(const struct bound_token *bt, struct gkdc_bytes raw,
-                         const uint8_t *claims, size_t claims_len, int64_t now,
+                         const struct gkdc_cwt_claims *c, int64_t now,
                          struct gkdc_store_token *t)
 {
   memset(t, 0, sizeof(*t));
@@ -71,12 +92,29 @@ static void token_record(const struct bound_token *bt, struct gkdc_bytes raw,
   t->audience = bt->authz.audience;
   t->scope = bt->authz.scope;
   t->raw = raw;
-  t->claims.ptr = claims;
-  t->claims.len = claims_len;
+  t->claims = c->encoded;
   t->cnf_kid.ptr = bt->osc_id;
   t->cnf_kid.len = bt->osc_id_len;
-  t->exp = bt->authz.expires_at;
+  t->exp = (c->present & GKDC_CWT_HAS_EXP) ? c->exp : 0;
+  t->exi = (c->present & GKDC_CWT_HAS_EXI) ? (int64_t)c->exi : 0;
   t->received = now;
+  if (split_cti(c, &t->cti_issuer, &t->cti_seq))
+    t->flags |= GKDC_STORE_TOKEN_HAS_CTI_SEQ;
+}
+
+/* Reads back the expiry the store computed: an exi lifetime counts from
+ * the first receipt of the token, also when it is posted again. */
+static void read_expiry(const struct gkdc_provider *store, struct bound_token *bt)
+{
+  const struct gkdc_store_ops *ops = store->ops;
+  struct gkdc_store_token *t = NULL;
+
+  if (!GKDC_HAS_OP(ops, token_get) ||
+      !ops->token_get(store->state, bt->authz.token_id.ptr, bt->authz.token_id.len, &t))
+    return;
+  if (t->expires_at != 0)
+    bt->authz.expires_at = t->expires_at;
+  ops->record_free(store->state, t);
 }
 
 static int64_t now_s(const struct profile_state *ps)
@@ -85,11 +123,11 @@ static int64_t now_s(const struct profile_state *ps)
 }
 
 int profile_store_save(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
-                       struct gkdc_bytes raw_token, const uint8_t *claims, size_t claims_len)
+                       struct gkdc_bytes raw_token, const struct gkdc_cwt_claims *c)
 {
   struct gkdc_provider store;
   const struct gkdc_store_ops *ops;
-  const struct bound_token *bt = ctx->user;
+  struct bound_token *bt = ctx->user;
   struct gkdc_store_token t;
   struct gkdc_store_oscctx r;
   uint64_t bound = ctx->ssn + PROFILE_SSN_STEP;
@@ -100,12 +138,13 @@ int profile_store_save(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
   if (!GKDC_HAS_OP(ops, token_put) || !GKDC_HAS_OP(ops, oscctx_put))
     return 1;
 
-  token_record(bt, raw_token, claims, claims_len, now_s(ps), &t);
+  token_record(bt, raw_token, c, now_s(ps), &t);
   oscctx_record(ctx, bt, bound, &r);
   if (!ops->token_put(store.state, &t)) {
     log_store_error(ps, &store, "token_put");
     return 0;
   }
+  read_expiry(&store, bt);
   if (!ops->oscctx_put(store.state, &r)) {
     log_store_error(ps, &store, "oscctx_put");
     return 0;
@@ -141,11 +180,11 @@ int profile_store_ssn(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
 }
 
 int profile_store_token(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
-                        struct gkdc_bytes raw_token, const uint8_t *claims, size_t claims_len)
+                        struct gkdc_bytes raw_token, const struct gkdc_cwt_claims *c)
 {
   struct gkdc_provider store;
   const struct gkdc_store_ops *ops;
-  const struct bound_token *bt = ctx->user;
+  struct bound_token *bt = ctx->user;
   struct gkdc_store_token t;
   struct gkdc_store_oscctx r;
 
@@ -156,12 +195,13 @@ int profile_store_token(struct profile_state *ps, struct gkdc_oscore_ctx *ctx,
     return 1;
 
   /* The stored bound never goes down: oscctx_put keeps the higher one. */
-  token_record(bt, raw_token, claims, claims_len, now_s(ps), &t);
+  token_record(bt, raw_token, c, now_s(ps), &t);
   oscctx_record(ctx, bt, ctx->ssn_limit != UINT64_MAX ? ctx->ssn_limit : ctx->ssn, &r);
   if (!ops->token_put(store.state, &t) || !ops->oscctx_put(store.state, &r)) {
     log_store_error(ps, &store, "storing an updated token");
     return 0;
   }
+  read_expiry(&store, bt);
   return 1;
 }
 
@@ -176,6 +216,52 @@ void profile_store_forget(struct profile_state *ps, const struct bound_token *bt
   if (GKDC_HAS_OP(ops, token_delete) &&
       !ops->token_delete(store.state, bt->authz.token_id.ptr, bt->authz.token_id.len))
     log_store_error(ps, &store, "token_delete");
+}
+
+int profile_store_cti_check(struct profile_state *ps, const struct gkdc_cwt_claims *c)
+{
+  struct gkdc_provider store;
+  const struct gkdc_store_ops *ops;
+  struct gkdc_bytes issuer;
+  uint64_t seq;
+  int result = GKDC_STORE_CTI_ACCEPTED;
+
+  if (!split_cti(c, &issuer, &seq))
+    return 0;
+  if (!get_store(ps, &store))
+    return 1; /* NOTE: without a store, expired exi tokens are not remembered */
+  ops = store.ops;
+  if (!GKDC_HAS_OP(ops, cti_accept))
+    return 1;
+  if (!ops->cti_accept(store.state, issuer.ptr, issuer.len, seq, &result)) {
+    log_store_error(ps, &store, "cti_accept");
+    return 0;
+  }
+  /* RFC 9203 lets a client post a token again: a replay is accepted. */
+  return result == GKDC_STORE_CTI_ACCEPTED || result == GKDC_STORE_CTI_REPLAYED;
+}
+
+void profile_store_expired(struct profile_state *ps, const struct bound_token *bt)
+{
+  struct gkdc_provider store;
+  const struct gkdc_store_ops *ops;
+
+  if (!get_store(ps, &store))
+    return;
+  ops = store.ops;
+  if (GKDC_HAS_OP(ops, token_purge_expired) &&
+      !ops->token_purge_expired(store.state, now_s(ps), NULL))
+    log_store_error(ps, &store, "token_purge_expired");
+  /* Usually gone with the purge; a token expired by exp alone at this very
+   * second is deleted here. */
+  if (bt != NULL && GKDC_HAS_OP(ops, token_get) && GKDC_HAS_OP(ops, token_delete)) {
+    struct gkdc_store_token *t = NULL;
+
+    if (ops->token_get(store.state, bt->authz.token_id.ptr, bt->authz.token_id.len, &t)) {
+      ops->record_free(store.state, t);
+      profile_store_forget(ps, bt);
+    }
+  }
 }
 
 /* Builds the bound token of a stored context from its stored token. */

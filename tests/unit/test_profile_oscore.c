@@ -223,7 +223,7 @@ static int fake_token_end(void *st, struct gkdc_bytes token_id, int reason,
 {
   (void)st;
   (void)new_authz;
-  if (reason == GKDC_TOKEN_EXPIRED && token_id.len == 2)
+  if (reason == GKDC_TOKEN_EXPIRED && token_id.len > 0)
     tokens_ended++;
   return 1;
 }
@@ -778,6 +778,51 @@ static void test_client_side(void)
   gkdc_config_free();
 }
 
+/* Loads store-sqlite from the build tree with a fresh state directory. */
+static void *store_dl;
+static const struct gkdc_plugin_desc *store_desc;
+
+static int load_store(void)
+{
+  const char *path = TOP_BUILDDIR "/plugins/store-sqlite/.libs/store-sqlite.so";
+  gkdc_plugin_entry_fn entry;
+  void *st = NULL;
+
+  strcpy(state_dir, "/tmp/gkdc-oscore-XXXXXX");
+  if (mkdtemp(state_dir) == NULL)
+    return 0;
+  store_dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (store_dl == NULL) {
+    fprintf(stderr, "\n  cannot load %s: %s\n", path, dlerror());
+    return 0;
+  }
+  entry = (gkdc_plugin_entry_fn)dlsym(store_dl, GKDC_PLUGIN_ENTRY_NAME);
+  if (entry == NULL)
+    return 0;
+  store_desc = entry();
+  full_host_init();
+  if (!store_desc->init(STORE_SELF, &full_host, &st))
+    return 0;
+  store_provider.ops = store_desc->ops;
+  store_provider.state = st;
+  store_provider.plugin_name = store_desc->name;
+  store_loaded = 1;
+  return 1;
+}
+
+static void unload_store(void)
+{
+  char cmd[128];
+
+  store_desc->fini(store_provider.state);
+  store_loaded = 0;
+  if (getenv("GKDC_NO_DLCLOSE") == NULL)
+    dlclose(store_dl);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "\n  cannot remove %s\n", state_dir);
+}
+
 /* Uploads a fresh token with `nonce1` and ID1 h'00' and returns the
  * client's context for it. */
 static struct gkdc_oscore_ctx *open_context(const uint8_t nonce1[8])
@@ -857,33 +902,14 @@ static enum gkdc_oscore_status client_get(struct gkdc_oscore_ctx *client, uint16
 static void test_restart_with_store(void)
 {
   static const uint8_t nonce1[8] = {8, 7, 6, 5, 4, 3, 2, 1};
-  const char *path = TOP_BUILDDIR "/plugins/store-sqlite/.libs/store-sqlite.so";
-  void *store_dl;
-  gkdc_plugin_entry_fn entry;
-  const struct gkdc_plugin_desc *sdesc;
   struct gkdc_oscore_ctx *client;
   struct gkdc_coap_msg prot, first, inner, echo_req;
   const struct gkdc_coap_option *o;
   uint8_t buf[512], first_buf[512], inner_buf[512];
   uint8_t echo_value[GKDC_OSCORE_ECHO_LEN];
-  void *store_state = NULL, *state1 = NULL, *state2 = NULL, *state3 = NULL;
+  void *state1 = NULL, *state2 = NULL, *state3 = NULL;
 
-  strcpy(state_dir, "/tmp/gkdc-oscore-XXXXXX");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(state_dir));
-  store_dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (store_dl == NULL)
-    fprintf(stderr, "\n  cannot load %s: %s\n", path, dlerror());
-  CU_ASSERT_PTR_NOT_NULL_FATAL(store_dl);
-  entry = (gkdc_plugin_entry_fn)dlsym(store_dl, GKDC_PLUGIN_ENTRY_NAME);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
-  sdesc = entry();
-  full_host_init();
-  CU_ASSERT_FATAL(sdesc->init(STORE_SELF, &full_host, &store_state));
-  store_provider.ops = sdesc->ops;
-  store_provider.state = store_state;
-  store_provider.plugin_name = sdesc->name;
-  store_loaded = 1;
-
+  CU_ASSERT_FATAL(load_store());
   CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
   plugin_cfg = gkdc_config_plugin_section("profile-oscore");
 
@@ -931,7 +957,8 @@ static void test_restart_with_store(void)
 
   /* The request that repeats the Echo value is served. */
   memset(&echo_req, 0, sizeof(echo_req));
-  echo_req.options[0] = (struct gkdc_coap_option){GKDC_OPT_ECHO, {echo_value, sizeof(echo_value)}};
+  echo_req.options[0] =
+      (struct gkdc_coap_option){GKDC_OPT_ECHO, {echo_value, sizeof(echo_value)}};
   dispatches = 0;
   CU_ASSERT_EQUAL(client_get(client, 103, &prot, buf, sizeof(buf), &inner, inner_buf,
                              sizeof(inner_buf), &echo_req),
@@ -942,18 +969,8 @@ static void test_restart_with_store(void)
   gkdc_oscore_ctx_free(client);
   desc->fini(state3);
   desc->fini(state2);
-  sdesc->fini(store_state);
-  store_loaded = 0;
-  if (getenv("GKDC_NO_DLCLOSE") == NULL)
-    dlclose(store_dl);
+  unload_store();
   gkdc_config_free();
-  {
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-    if (system(cmd) != 0)
-      fprintf(stderr, "\n  cannot remove %s\n", state_dir);
-  }
 }
 
 static void test_observe_through_oscore(void)
@@ -1115,6 +1132,103 @@ static void test_repost_match_lookup(void)
   gkdc_config_free();
 }
 
+/* Builds a token with exi (no exp) and cti = "rs1" || 8-byte `seq`, or a
+ * cti of `short_cti` bytes when that is not 0. */
+static size_t make_exi_token(int64_t exi, uint64_t seq, size_t short_cti, uint8_t *out,
+                             size_t cap)
+{
+  struct gkdc_cbor_enc e;
+  struct gkdc_cose_params params;
+  uint8_t claims[256], key[16], ms[16], cti[11] = {'r', 's', '1'}, kid[1] = {0xa1};
+  uint8_t scope[] = {0x81, 0x82, 0x63, 0x67, 0x70, 0x31, 0x06};
+  size_t claims_len = 0, out_len = cap, i;
+
+  for (i = 0; i < 8; i++)
+    cti[3 + i] = (uint8_t)(seq >> (56 - 8 * i));
+  oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
+  gkdc_cbor_enc_init(&e, claims, sizeof(claims));
+  gkdc_cbor_enc_put_map(&e, 6);
+  gkdc_cbor_enc_put_uint(&e, 1);
+  gkdc_cbor_enc_put_tstr_z(&e, "as1");
+  gkdc_cbor_enc_put_uint(&e, 3);
+  gkdc_cbor_enc_put_tstr_z(&e, "kdc1");
+  gkdc_cbor_enc_put_uint(&e, 7);
+  gkdc_cbor_enc_put_bstr(&e, cti, short_cti != 0 ? short_cti : sizeof(cti));
+  gkdc_cbor_enc_put_uint(&e, 8);
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_uint(&e, 4);
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_uint(&e, 0);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  gkdc_cbor_enc_put_uint(&e, 2);
+  gkdc_cbor_enc_put_bstr(&e, ms, sizeof(ms));
+  gkdc_cbor_enc_put_uint(&e, 9);
+  gkdc_cbor_enc_put_bstr(&e, scope, sizeof(scope));
+  gkdc_cbor_enc_put_uint(&e, 40);
+  gkdc_cbor_enc_put_int(&e, exi);
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &claims_len) == GKDC_CBOR_OK);
+
+  memset(&params, 0, sizeof(params));
+  params.alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  params.kid.ptr = kid;
+  params.kid.len = sizeof(kid);
+  params.content_type = -1;
+  oscore_test_unhex("231f4c4d4d3051fdc2ec0a3851d5b383", key, sizeof(key));
+  CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, sizeof(key), claims, claims_len,
+                                            NULL, 0, out, &out_len) == GKDC_COSE_OK);
+  return out_len;
+}
+
+/* exi tokens (RFC 9200 section 5.10.3): the lifetime counts from the first
+ * upload, a repost is accepted, and an expired sequence number is not. */
+static void test_exi_tokens(void)
+{
+  static const uint8_t nonce_a[8] = {3, 3, 3, 3, 3, 3, 3, 3};
+  static const uint8_t nonce_b[8] = {4, 4, 4, 4, 4, 4, 4, 4};
+  struct gkdc_response resp;
+  uint8_t token[512], older[512];
+  size_t token_len, older_len;
+  void *state = NULL;
+
+  CU_ASSERT_FATAL(load_store());
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+
+  older_len = make_exi_token(100, 5, 0, older, sizeof(older));
+  token_len = make_exi_token(100, 6, 0, token, sizeof(token));
+  post_token(token, token_len, nonce_a, 8, 0x00, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(2, 1));
+  gkdc_response_clear(&resp);
+
+  /* Posted again 60 s later: accepted, but it expires 100 s after the
+   * first upload. */
+  fake_time += 60;
+  post_token(token, token_len, nonce_b, 8, 0x00, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(2, 1));
+  gkdc_response_clear(&resp);
+
+  /* 41 s later the lifetime is over: the sweep ends the context and the
+   * store records sequence number 6 as expired, so number 5 is refused. */
+  fake_time += 41;
+  tokens_ended = 0;
+  timer_fn(timer_arg);
+  CU_ASSERT_EQUAL(tokens_ended, 1);
+  post_token(older, older_len, nonce_a, 8, 0x00, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 1));
+  gkdc_response_clear(&resp);
+
+  /* A cti without room for the sequence number. */
+  token_len = make_exi_token(100, 7, 4, token, sizeof(token));
+  post_token(token, token_len, nonce_a, 8, 0x00, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 1));
+  gkdc_response_clear(&resp);
+
+  desc->fini(state);
+  unload_store();
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1147,7 +1261,8 @@ int main(void)
       CU_add_test(suite, "client side", test_client_side) == NULL ||
       CU_add_test(suite, "restart with store", test_restart_with_store) == NULL ||
       CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL ||
-      CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL)
+      CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL ||
+      CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
