@@ -271,7 +271,7 @@ static int creds(struct kdc_ctx *c, struct gkdc_response *resp)
   const struct gkdc_request *req = c->req;
   struct kdc_filter f;
   uint64_t roles[32];
-  struct gkdc_bytes ids[256];
+  struct gkdc_bytes ids[512];
   uint8_t *buf = NULL;
   size_t cap;
   int done = 0;
@@ -288,7 +288,9 @@ static int creds(struct kdc_ctx *c, struct gkdc_response *resp)
     if (gkdc_cbor_dec_init(&d, req->payload, req->payload_len, NULL) != GKDC_CBOR_OK ||
         !gkdc_cbor_dec_enter_map(&d, NULL) ||
         !gkdc_cbor_dec_map_find_int(&d, GKDC_GC_GET_CREDS, &v) ||
-        !kdc_parse_get_creds(&v, &f, roles, ids, 32, &is_null) || is_null ||
+        !kdc_parse_get_creds(&v, &f, roles, sizeof(roles) / sizeof(roles[0]), ids,
+                             sizeof(ids) / sizeof(ids[0]), &is_null) ||
+        is_null ||
         (f.role_count == 0 && f.id_count == 0))
       return kdc_reply(resp, GKDC_CODE(4, 0));
   }

@@ -225,11 +225,13 @@ struct kdc_filter {
 int kdc_put_creds(struct kdc_ctx *c, const struct kdc_filter *f,
                   struct gkdc_cbor_enc *e, size_t *pairs, size_t *matched);
 
-/* Parses a get_creds value (the decoder is on it). Role and id arrays are
- * written into the caller's arrays of `cap` entries. Returns 1 or 0. */
+/* Parses a get_creds value (the decoder is on it) into `f`, whose role
+ * and id arrays are the caller's `roles` (`role_cap` entries) and `ids`
+ * (`id_cap` entries). Returns 0 for a malformed value or one with more
+ * entries than fit. */
 int kdc_parse_get_creds(struct gkdc_cbor_dec *d, struct kdc_filter *f,
-                        uint64_t *roles, struct gkdc_bytes *ids, size_t cap,
-                        int *is_null);
+                        uint64_t *roles, size_t role_cap, struct gkdc_bytes *ids,
+                        size_t id_cap, int *is_null);
 
 /* Commits an open transaction; on failure rolls back. */
 int kdc_commit(const struct kdc_state *k);

@@ -166,8 +166,8 @@ out:
 }
 
 int kdc_parse_get_creds(struct gkdc_cbor_dec *d, struct kdc_filter *f,
-                        uint64_t *roles, struct gkdc_bytes *ids, size_t cap,
-                        int *is_null)
+                        uint64_t *roles, size_t role_cap, struct gkdc_bytes *ids,
+                        size_t id_cap, int *is_null)
 {
   size_t n = 0;
   size_t i;
@@ -182,7 +182,7 @@ int kdc_parse_get_creds(struct gkdc_cbor_dec *d, struct kdc_filter *f,
       !gkdc_cbor_dec_get_bool(d, &f->inclusion))
     return 0;
 
-  if (!gkdc_cbor_dec_enter_array(d, &n) || n > cap)
+  if (!gkdc_cbor_dec_enter_array(d, &n) || n > role_cap)
     return 0;
   for (i = 0; i < n; i++) {
     uint64_t r = 0;
@@ -210,7 +210,7 @@ int kdc_parse_get_creds(struct gkdc_cbor_dec *d, struct kdc_filter *f,
   f->role_count = n;
   gkdc_cbor_dec_exit(d);
 
-  if (!gkdc_cbor_dec_enter_array(d, &n) || n > cap)
+  if (!gkdc_cbor_dec_enter_array(d, &n) || n > id_cap)
     return 0;
   for (i = 0; i < n; i++)
     if (!gkdc_cbor_dec_get_bstr(d, &ids[i]))
@@ -271,8 +271,8 @@ static int join_parse(const struct gkdc_request *req, struct join_req *j)
     return 0;
 
   if (gkdc_cbor_dec_map_find_int(&d, GKDC_GC_GET_CREDS, &v)) {
-    if (!kdc_parse_get_creds(&v, &j->filter, j->roles_buf, j->ids_buf, FILTER_MAX,
-                             &j->get_creds_null))
+    if (!kdc_parse_get_creds(&v, &j->filter, j->roles_buf, FILTER_MAX, j->ids_buf,
+                             FILTER_MAX, &j->get_creds_null))
       return 0;
     j->has_get_creds = 1;
   }

@@ -809,6 +809,45 @@ static void test_resources(void)
     expect(&r, GKDC_CODE(4, 15), -1);
   }
 
+  /* id_filter: everyone but A, and 300 unknown ids are ignored. */
+  {
+    struct gkdc_response ra;
+    struct gkdc_bytes sid;
+    uint8_t buf[2048];
+    struct gkdc_cbor_enc e;
+    size_t len, n = 0, i;
+    struct gkdc_cbor_dec d, w;
+
+    call(&a, GKDC_GET, pa, GKDC_CF_NONE, NULL, 0, &ra);
+    CU_ASSERT_FATAL(key_sid(&ra, &sid));
+    gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+    gkdc_cbor_enc_put_map(&e, 1);
+    gkdc_cbor_enc_put_uint(&e, GKDC_GC_GET_CREDS);
+    gkdc_cbor_enc_put_array(&e, 3);
+    gkdc_cbor_enc_put_bool(&e, 0);
+    gkdc_cbor_enc_put_array(&e, 0);
+    gkdc_cbor_enc_put_array(&e, 301);
+    gkdc_cbor_enc_put_bstr(&e, sid.ptr, sid.len);
+    for (i = 0; i < 300; i++) {
+      uint8_t unknown[4] = {0xfe, 0xed, (uint8_t)(i >> 8), (uint8_t)i};
+
+      gkdc_cbor_enc_put_bstr(&e, unknown, sizeof(unknown));
+    }
+    CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &len) == GKDC_CBOR_OK);
+    call(&a, GKDC_FETCH, "ace-group/g1/creds", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(h_find(&r, &d, GKDC_GC_PEER_IDENTIFIERS, &w) &&
+              gkdc_cbor_dec_enter_array(&w, &n) && n >= 1);
+    for (i = 0; i < n; i++) {
+      struct gkdc_bytes id;
+
+      CU_ASSERT(gkdc_cbor_dec_get_bstr(&w, &id) &&
+                !(id.len == sid.len && memcmp(id.ptr, sid.ptr, sid.len) == 0));
+    }
+    gkdc_response_clear(&r);
+    gkdc_response_clear(&ra);
+  }
+
   /* /kdc-cred GET for members, FETCH for verifiers. */
   call(&a, GKDC_GET, "ace-group/g1/kdc-cred", GKDC_CF_NONE, NULL, 0, &r);
   {
