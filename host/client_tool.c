@@ -330,7 +330,8 @@ static void store_reply(void *arg, gkdc_client_request *req, int status,
     out->protected_response = resp->protected_response;
     out->payload = malloc(resp->payload_len > 0 ? resp->payload_len : 1);
     if (out->payload != NULL) {
-      memcpy(out->payload, resp->payload, resp->payload_len);
+      if (resp->payload_len > 0)
+        memcpy(out->payload, resp->payload, resp->payload_len);
       out->payload_len = resp->payload_len;
     }
   }

@@ -161,7 +161,8 @@ static void record(void *arg, gkdc_client_request *req, int status,
     free(o->body);
     o->body = malloc(resp->payload_len + 1);
     if (o->body != NULL) {
-      memcpy(o->body, resp->payload, resp->payload_len);
+      if (resp->payload_len > 0)
+        memcpy(o->body, resp->payload, resp->payload_len);
       o->body[resp->payload_len] = '\0';
     }
     o->body_len = resp->payload_len;
@@ -462,7 +463,9 @@ static void test_dtls_psk(void) {
   CU_ASSERT_EQUAL(o.code, GKDC_CODE(2, 5));
   CU_ASSERT_TRUE(o.body != NULL && strstr((char *)o.body, "gkdc-test") != NULL);
   CU_ASSERT_EQUAL(f.calls, 1);
-  CU_ASSERT_NOT_EQUAL(f.status, GKDC_CLIENT_OK);
+  /* GnuTLS 3.7 drops the Finished message that a wrong key garbles, so
+   * the request usually ends at its timeout before DTLS gives up. */
+  CU_ASSERT_TRUE(f.status == GKDC_CLIENT_TIMEOUT || f.status == GKDC_CLIENT_DTLS_FAILED);
   free(o.body);
   free(f.body);
   gkdc_client_free(c);
