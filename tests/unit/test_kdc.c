@@ -95,9 +95,9 @@ static void scope_claim(struct h_client *cl, const char *const *names,
 }
 
 /* Runs the Token Transfer hook for the client's token and keeps N_S.
- * `ask_sign_info` adds sign_info: null to the request map. Returns the
- * number of pairs the KDC wrote; `entries` receives them. */
-static size_t token_transfer(struct h_client *cl, int ask_sign_info, uint8_t *entries,
+ * `ask` 1 adds sign_info: null to the request map, 2 also ecdh_info: null.
+ * Returns the number of pairs the KDC wrote; `entries` receives them. */
+static size_t token_transfer(struct h_client *cl, int ask, uint8_t *entries,
                              size_t *entries_len)
 {
   uint8_t map[16];
@@ -108,14 +108,14 @@ static size_t token_transfer(struct h_client *cl, int ask_sign_info, uint8_t *en
   struct gkdc_cbor_dec d;
   size_t i;
 
-  /* ask_sign_info: 1 asks sign_info, 2 also ecdh_info (OAuth key 47). */
-  map[map_len++] = ask_sign_info == 0 ? 0xa0 : ask_sign_info == 1 ? 0xa1 : 0xa2;
-  if (ask_sign_info) {
+  /* `ask` 1 requests sign_info, 2 also ecdh_info (OAuth key 47). */
+  map[map_len++] = (uint8_t)(0xa0 + ask);
+  if (ask >= 1) {
     map[map_len++] = 0x18;
     map[map_len++] = GKDC_OAUTH_SIGN_INFO;
     map[map_len++] = 0xf6;
   }
-  if (ask_sign_info == 2) {
+  if (ask == 2) {
     map[map_len++] = 0x18;
     map[map_len++] = GKDC_OSC_OAUTH_ECDH_INFO;
     map[map_len++] = 0xf6;
@@ -1027,7 +1027,7 @@ static void test_inactive_group(void)
   expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
   join(&a, "g2", REQ | RSP, J_EMPTY_CRED, GC_NONE, &r);
   expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
-  /* Other resources still answer. */
+  /* Other resources still respond. */
   call(&a, GKDC_GET, "ace-group/g2", GKDC_CF_NONE, NULL, 0, &r);
   expect(&r, GKDC_CODE(2, 5), -1);
   call(&a, GKDC_GET, "ace-group/g2/num", GKDC_CF_NONE, NULL, 0, &r);
@@ -1388,9 +1388,13 @@ static void test_matrix(void)
         snprintf(rest, sizeof(rest), "%s", c->rest);
       snprintf(path, sizeof(path), "ace-group/g1%s%s", rest[0] ? "/" : "", rest);
       if (c->method == GKDC_POST && c->rest[0] == '\0') {
-        join_payload(&cl[i], "g1", roles[i],
-                     roles[i] == MON ? J_NO_CRED : member[i] ? J_EMPTY_CRED : J_NORMAL,
-                     GC_NONE);
+        int mode = J_NORMAL;
+
+        if (roles[i] == MON)
+          mode = J_NO_CRED;
+        else if (member[i])
+          mode = J_EMPTY_CRED;
+        join_payload(&cl[i], "g1", roles[i], mode, GC_NONE);
         h_call(&cl[i], c->method, path, c->cf, join_buf, join_len, &r);
       } else {
         h_call(&cl[i], c->method, path, c->cf, c->payload, c->len, &r);
@@ -1858,7 +1862,7 @@ static void test_client_join_request(void)
   uint8_t out[128];
   size_t len = sizeof(out);
   int err = 0;
-  /* {3: h'826267310 6', 4: [true, [2, 4], []], 5: h'', 6: h'0102..08',
+  /* {3: h'8262673106', 4: [true, [2, 4], []], 5: h'', 6: h'0102..08',
    *  26: "coap://[::1]/cb"} */
   static const uint8_t want[] = {
       0xa5, 0x03, 0x45, 0x82, 0x62, 'g', '1', 0x06, 0x04, 0x83, 0xf5, 0x82, 0x02, 0x04,
