@@ -76,16 +76,25 @@ int profile_authz_configure(struct profile_state *ps)
   return 1;
 }
 
+/* What the key callback sees of one token. */
+struct unwrap_state {
+  const struct profile_state *ps;
+  int encrypted; /* a COSE_Encrypt0 layer was met */
+};
+
 /* Key callback of gkdc_cwt_unwrap(): a key shared with the AS, by kid, or
  * the only key when the token names none. */
 static int find_as_key(void *arg, const struct gkdc_cwt_key_query *q, const uint8_t **key,
                        size_t *key_len, int32_t *key_alg)
 {
-  const struct profile_state *ps = arg;
+  struct unwrap_state *u = arg;
+  const struct profile_state *ps = u->ps;
   size_t i;
 
   if (q->type != GKDC_COSE_ENCRYPT0 && q->type != GKDC_COSE_MAC0)
     return 0;
+  if (q->type == GKDC_COSE_ENCRYPT0)
+    u->encrypted = 1;
   for (i = 0; i < ps->as_key_count; i++) {
     const struct as_key *k = &ps->as_keys[i];
     int match = q->kid.ptr != NULL
@@ -226,14 +235,23 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
                         struct gkdc_bytes token, int64_t now, uint8_t *work, size_t work_len,
                         struct gkdc_cwt_claims *c, uint8_t *code)
 {
+  struct unwrap_state u = {ps, 0};
   enum gkdc_cose_err err;
 
-  err = gkdc_cwt_unwrap(cx, token.ptr, token.len, GKDC_COSE_ENCRYPT0, find_as_key, ps, work,
+  err = gkdc_cwt_unwrap(cx, token.ptr, token.len, GKDC_COSE_ENCRYPT0, find_as_key, &u, work,
                         work_len, c, NULL);
   if (err != GKDC_COSE_OK) {
     profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: %s", gkdc_cose_err_str(err));
     *code = err == GKDC_COSE_ERR_CBOR || err == GKDC_COSE_ERR_STRUCTURE ? GKDC_CODE(4, 0)
                                                                         : GKDC_CODE(4, 1);
+    return 0;
+  }
+
+  /* A token that carries a Master Secret must be encrypted for the RS
+   * (RFC 9200 section 6.1); a MACed one would have shown it on the way. */
+  if (!u.encrypted) {
+    profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: not encrypted");
+    *code = GKDC_CODE(4, 1);
     return 0;
   }
 

@@ -355,13 +355,18 @@ static void test_interceptor_errors(void)
 
 static const char plugin_config[] =
     "plugin_config = { profile-oscore = { audience = \"kdc1\"; issuer = \"as1\";\n"
-    "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; alg = 10; } );\n"
+    "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; alg = 10; },\n"
+    "              { kid = \"a2\"; key = \"403697de87af64611c1d32a05dab0fe1fcb715a86ab435f1ec99192d79569388\";\n"
+    "                alg = 5; } );\n"
     "} };\n";
 
 static const char master_secret_hex[] = "f9af838368e353e78888e1426bd94e6f";
 
 /* Builds a CWT: Encrypt0 (alg 10, kid h'a1') over {1: iss, 3: aud, 4: exp,
  * 7: cti, 8: {4: {0: h'01', 2: ms}}, 9: scope}. */
+/* When set, make_token_cnf() MACs the claims instead of encrypting them. */
+static int token_as_mac0;
+
 static size_t make_token_cnf(const char *aud, int64_t exp, const char *key_hex, int cnf_kid,
                              uint8_t cti, uint8_t *out, size_t cap)
 {
@@ -405,6 +410,19 @@ static size_t make_token_cnf(const char *aud, int64_t exp, const char *key_hex, 
   params.kid.ptr = kid;
   params.kid.len = sizeof(kid);
   params.content_type = -1;
+  if (token_as_mac0) {
+    /* COSE_Mac0 with HMAC 256/256 under the AS's second key, kid h'a2'. */
+    uint8_t mac_key[32];
+
+    kid[0] = 0xa2;
+    params.alg = GKDC_COSE_ALG_HMAC_256_256;
+    params.tagged = 1; /* untagged tokens are taken as COSE_Encrypt0 */
+    oscore_test_unhex("403697de87af64611c1d32a05dab0fe1fcb715a86ab435f1ec99192d79569388",
+                      mac_key, sizeof(mac_key));
+    CU_ASSERT_FATAL(gkdc_cose_mac0_create(cx, &params, mac_key, sizeof(mac_key), claims,
+                                          claims_len, NULL, 0, out, &out_len) == GKDC_COSE_OK);
+    return out_len;
+  }
   CU_ASSERT_FATAL(oscore_test_unhex(key_hex, key, sizeof(key)) == 16);
   CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, sizeof(key), claims, claims_len,
                                             NULL, 0, out, &out_len) == GKDC_COSE_OK);
@@ -506,6 +524,17 @@ static void test_authz_info_then_oscore(void)
   post_token(token, token_len, NULL, 0, id1, &resp);
   CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 0));
   gkdc_response_clear(&resp);
+
+  /* A MACed token that verifies would still show the Master Secret. */
+  token_as_mac0 = 1;
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383",
+                         token, sizeof(token));
+  token_as_mac0 = 0;
+  post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 1));
+  gkdc_response_clear(&resp);
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383",
+                         token, sizeof(token));
 
   /* Accepted: 2.01 {42: N2, 44: ID2, 46: the KDC's kdcchallenge}. */
   post_token(token, token_len, nonce1, sizeof(nonce1), id1, &resp);
