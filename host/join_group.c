@@ -486,8 +486,7 @@ int jg_peers_add(gkdc_join_group *j, const struct gkdc_kdc_key_dist *kd, int64_t
   return 1;
 }
 
-/* Takes a fresh kdcchallenge from a 4.00 with Content-Format 261. */
-static int take_new_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply)
+int jg_take_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply)
 {
   struct gkdc_cbor_dec d;
   struct gkdc_bytes n_s = {NULL, 0};
@@ -500,7 +499,7 @@ static int take_new_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *
     return 0;
   memcpy(j->n_s, n_s.ptr, n_s.len);
   j->n_s_len = n_s.len;
-  printf("the KDC sent a new kdcchallenge; retrying the join\n");
+  printf("the KDC sent a new kdcchallenge; retrying\n");
   return 1;
 }
 
@@ -591,7 +590,7 @@ int gkdc_join_group_join(gkdc_join_group *j)
 
     if (GKDC_CODE_CLASS(reply.code) == 2) {
       ok = join_response_apply(j, reply.payload, reply.payload_len);
-    } else if (attempt == 0 && take_new_challenge(j, &reply)) {
+    } else if (attempt == 0 && jg_take_challenge(j, &reply)) {
       /* Retry once with the new N_S and a fresh N_C. */
     } else {
       jg_print_error("the Join Request", &reply);

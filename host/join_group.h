@@ -38,7 +38,7 @@ struct gkdc_join_group_args {
 /*
  * Finds kdcchallenge (OAuth parameter 46, N_S) in the payload of a Token
  * Transfer Response (application/ace+cbor). Returns 1 with *out a view
- * into `payload`, or 0 when it is absent or not a byte string; a join
+ * into `payload`, or 0 when it is absent or not a byte string. A join
  * without it gets N_S from the KDC's 4.00 and retries.
  */
 int gkdc_join_group_kdcchallenge(const uint8_t *payload, size_t len, struct gkdc_bytes *out);
@@ -87,6 +87,22 @@ int gkdc_join_group_renew_sender_id(gkdc_join_group *j, const char *node_name);
 int gkdc_join_group_new_credential(gkdc_join_group *j, const char *node_name,
                                    const char *key_file, const char *cred_file);
 
+/*
+ * Applies a rekeying message or a Key Distribution Response (`payload`,
+ * CF 261) to the joined context by its version `num` (OSCORE profile
+ * sections 11.2 and 11.3). The next version is installed after the stale
+ * Sender IDs it lists were removed. A later version means missed rekeys:
+ * the node sends FETCH .../stale-sids for the stale Sender IDs since its
+ * version, removes them (all peers when the KDC no longer knows), then
+ * installs. The same or an older version changes nothing. Members listed
+ * in creds are added or updated.
+ */
+int gkdc_join_group_rekey_apply(gkdc_join_group *j, const uint8_t *payload, size_t len);
+
+/* Fetches the current keying material (GET .../GROUPNAME) and applies it
+ * with gkdc_join_group_rekey_apply(). */
+int gkdc_join_group_refresh(gkdc_join_group *j);
+
 /* Leaves the group (DELETE .../nodes/NODENAME) and drops the context. */
 int gkdc_join_group_leave(gkdc_join_group *j, const char *node_name);
 
@@ -104,6 +120,7 @@ struct gkdc_join_group_run_args {
   int verifier;             /* --verifier: the Verifier flow instead of a join */
   int renew_sender_id;      /* --renew-sid, after the join */
   const char *new_cred_key; /* --new-cred FILE: upload FILE's credential after the join */
+  int refresh;              /* --refresh: fetch and apply the current keying material */
   int leave;                /* --leave: leave at the end */
   const char *node_name;    /* --node NAME: NODENAME for the node operations */
   const char *out_file;     /* --out FILE: the context file; NULL for none */
@@ -112,8 +129,8 @@ struct gkdc_join_group_run_args {
 /*
  * Runs the group part of `gkdc join` on the secured session: the join (or
  * the Verifier flow), the optional node operations in the order new
- * Sender ID, new credential, leave, and writes the context file after the
- * last operation that changed it. Returns 1 when everything succeeded.
+ * Sender ID, new credential, refresh, leave, and writes the context file
+ * before leaving. Returns 1 when everything succeeded.
  */
 int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
                         const struct gkdc_join_group_run_args *r);

@@ -79,6 +79,10 @@ int jg_request(gkdc_join_group *j, uint32_t method, const char *path, const uint
 void jg_print_error(const char *what, const struct gkdc_tool_reply *reply);
 int jg_random(uint8_t *buf, size_t len);
 
+/* Takes a fresh kdcchallenge (N_S) from a 4.00 with Content-Format 261;
+ * returns 0 when the response carries none. */
+int jg_take_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply);
+
 /* PoP evidence of the node's key over `input` ("sign"). */
 int jg_pop_create(const gkdc_join_group *j, const struct jg_key *key, const uint8_t *input,
                   size_t input_len, uint8_t *evidence, size_t *evidence_len);

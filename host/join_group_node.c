@@ -249,23 +249,6 @@ static int cred_request_build(gkdc_join_group *j, const struct jg_key *key, uint
   return 1;
 }
 
-/* Takes a new kdcchallenge from a 4.00 (Content-Format 261). */
-static int new_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply)
-{
-  struct gkdc_cbor_dec d, v;
-  struct gkdc_bytes n_s;
-
-  if (reply->code != GKDC_CODE(4, 0) || reply->content_format != GKDC_CF_ACE_GROUPCOMM_CBOR ||
-      gkdc_cbor_dec_init(&d, reply->payload, reply->payload_len, NULL) != GKDC_CBOR_OK ||
-      !gkdc_cbor_dec_enter_map(&d, NULL) ||
-      !gkdc_cbor_dec_map_find_int(&d, GKDC_GC_KDCCHALLENGE, &v) ||
-      !gkdc_cbor_dec_get_bstr(&v, &n_s) || n_s.len == 0 || n_s.len > sizeof(j->n_s))
-    return 0;
-  memcpy(j->n_s, n_s.ptr, n_s.len);
-  j->n_s_len = n_s.len;
-  return 1;
-}
-
 int gkdc_join_group_new_credential(gkdc_join_group *j, const char *node_name,
                                    const char *key_file, const char *cred_file)
 {
@@ -292,7 +275,7 @@ int gkdc_join_group_new_credential(gkdc_join_group *j, const char *node_name,
       break;
     if (GKDC_CODE_CLASS(reply.code) == 2) {
       done = 1;
-    } else if (!(attempt == 0 && new_challenge(j, &reply))) {
+    } else if (!(attempt == 0 && jg_take_challenge(j, &reply))) {
       jg_print_error("the credential upload", &reply);
       gkdc_tool_reply_clear(&reply);
       break;
@@ -323,6 +306,140 @@ int gkdc_join_group_new_credential(gkdc_join_group *j, const char *node_name,
   printf("new credential uploaded and applied\n");
   gkdc_groupctx_print(j->ctx, stdout);
   return 1;
+}
+
+/* ---- Rekeying ---- */
+
+/* Removes the peers of an array of Sender IDs (stale_node_ids, or a
+ * /stale-sids response). Unknown IDs are ignored. */
+static int stale_remove(gkdc_join_group *j, const uint8_t *array, size_t len)
+{
+  struct gkdc_cbor_dec d;
+  size_t n = 0;
+  size_t i;
+
+  if (gkdc_cbor_dec_init(&d, array, len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_array(&d, &n)) {
+    fprintf(stderr, "gkdc join: the stale Sender IDs are not an array\n");
+    return 0;
+  }
+  for (i = 0; i < n; i++) {
+    struct gkdc_bytes sid;
+
+    if (!gkdc_cbor_dec_get_bstr(&d, &sid)) {
+      fprintf(stderr, "gkdc join: stale Sender ID %zu is not a byte string\n", i);
+      return 0;
+    }
+    if (gkdc_groupctx_peer_remove(j->ctx, sid, NULL))
+      printf("removed the Recipient Context of stale Sender ID %zu\n", i);
+  }
+  return 1;
+}
+
+/* Removes every peer: the stale Sender IDs since our version are unknown. */
+static void peers_remove_all(gkdc_join_group *j)
+{
+  struct gkdc_groupctx_recipient r;
+
+  while (gkdc_groupctx_peer_get(j->ctx, 0, &r))
+    gkdc_groupctx_peer_remove(j->ctx, r.recipient_id, NULL);
+  printf("removed every Recipient Context\n");
+}
+
+/* FETCH .../stale-sids with our version and removes what it lists. */
+static int stale_sids_fetch(gkdc_join_group *j)
+{
+  char path[JG_PATH_MAX];
+  uint8_t req[16];
+  size_t req_len = 0;
+  struct gkdc_cbor_enc e;
+  struct gkdc_tool_reply reply;
+  int ok = 0;
+
+  if (!jg_path(j, "stale-sids", path, sizeof(path)))
+    return 0;
+  gkdc_cbor_enc_init(&e, req, sizeof(req));
+  gkdc_cbor_enc_put_uint(&e, (uint64_t)j->num);
+  if (gkdc_cbor_enc_finish(&e, &req_len) != GKDC_CBOR_OK ||
+      !jg_request(j, GKDC_FETCH, path, req, req_len, &reply))
+    return 0;
+  if (GKDC_CODE_CLASS(reply.code) != 2) {
+    jg_print_error("FETCH stale-sids", &reply);
+  } else if (reply.payload_len == 0) {
+    peers_remove_all(j);
+    ok = 1;
+  } else {
+    ok = stale_remove(j, reply.payload, reply.payload_len);
+  }
+  gkdc_tool_reply_clear(&reply);
+  return ok;
+}
+
+int gkdc_join_group_rekey_apply(gkdc_join_group *j, const uint8_t *payload, size_t len)
+{
+  struct gkdc_kdc_key_dist kd;
+  struct gkdc_groupctx_material m;
+  struct gkdc_cbor_dec d, v;
+  struct gkdc_bytes stale;
+  int64_t cred_fmt;
+  int err = 0;
+
+  if (!need_context(j, "new keying material") || !jg_key_dist_parse(payload, len, &kd))
+    return 0;
+  if (kd.num <= j->num) {
+    printf("keying material version %lld is not newer than %lld; nothing to do\n",
+           (long long)kd.num, (long long)j->num);
+    return 1;
+  }
+  if (!gkdc_groupctx_material_parse(kd.key.ptr, kd.key.len, &m, &err)) {
+    fprintf(stderr, "gkdc join: invalid key object: %s\n", gkdc_groupctx_err_str(err));
+    return 0;
+  }
+
+  /* Stale Sender IDs go before the new material is installed. */
+  if (kd.num == j->num + 1) {
+    stale.len = 0;
+    if (gkdc_cbor_dec_init(&d, payload, len, NULL) == GKDC_CBOR_OK &&
+        gkdc_cbor_dec_enter_map(&d, NULL) &&
+        gkdc_cbor_dec_map_find_int(&d, GKDC_OSC_STALE_NODE_IDS, &v) &&
+        !gkdc_cbor_dec_get_raw(&v, &stale))
+      return 0;
+    if (stale.len > 0 && !stale_remove(j, stale.ptr, stale.len))
+      return 0;
+  } else if (!stale_sids_fetch(j)) {
+    return 0;
+  }
+
+  if (!gkdc_groupctx_rekey(j->ctx, &m, &err)) {
+    fprintf(stderr, "gkdc join: cannot install keying material version %lld: %s\n",
+            (long long)kd.num, gkdc_groupctx_err_str(err));
+    return 0;
+  }
+  j->num = kd.num;
+  cred_fmt = (m.present & GKDC_GROUPCTX_HAS(GKDC_OSC_KEY_CRED_FMT)) ? m.cred_fmt
+                                                                    : GKDC_COSE_HDR_KCCS;
+  if (!jg_peers_add(j, &kd, cred_fmt))
+    return 0;
+  printf("keying material version %lld installed\n", (long long)j->num);
+  gkdc_groupctx_print(j->ctx, stdout);
+  return 1;
+}
+
+int gkdc_join_group_refresh(gkdc_join_group *j)
+{
+  char path[JG_PATH_MAX];
+  struct gkdc_tool_reply reply;
+  int ok = 0;
+
+  if (!need_context(j, "a refresh") || !jg_path(j, NULL, path, sizeof(path)) ||
+      !jg_request(j, GKDC_GET, path, NULL, 0, &reply))
+    return 0;
+  if (GKDC_CODE_CLASS(reply.code) != 2)
+    jg_print_error("GET of the group resource", &reply);
+  else
+    ok = gkdc_join_group_rekey_apply(j, reply.payload, reply.payload_len);
+  gkdc_tool_reply_clear(&reply);
+  return ok;
 }
 
 /* ---- Leave ---- */
@@ -383,6 +500,8 @@ int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
     ok = gkdc_join_group_renew_sender_id(j, r->node_name);
   if (ok && r->new_cred_key != NULL)
     ok = gkdc_join_group_new_credential(j, r->node_name, r->new_cred_key, NULL);
+  if (ok && r->refresh)
+    ok = gkdc_join_group_refresh(j);
   if (ok && r->out_file != NULL)
     ok = gkdc_join_group_write(j, r->out_file);
   if (ok && r->leave)

@@ -4,8 +4,8 @@
  * Expected keys were computed independently with a throwaway Python
  * script. It used hmac and hashlib for HKDF-SHA-256, a hand-written CBOR
  * encoder for the info arrays and the RFC 7748 birational map for Ed25519
- * to X25519. The cryptography package served only X25519 and the Ed25519
- * public key. The Signature Encryption Key of the Java test group
+ * to X25519. The cryptography package served only X25519 and P-256 ECDH
+ * and the Ed25519 public key. The Signature Encryption Key of the Java test group
  * (887b38ce...) is also the value known for the Java ACE test group
  * "feedca570000".
  *
@@ -205,6 +205,9 @@ static void test_derive_java_group(void)
   gkdc_groupctx_free(g);
 }
 
+/* The ecdh_params curve that key_build() writes: X25519, or P-256. */
+static int32_t key_build_ecdh_curve = GKDC_COSE_CRV_X25519;
+
 /* Encodes a `key` object for the Java group with the given algorithms and
  * Sender ID (NULL: none). */
 static void key_build(struct blob *out, int32_t alg, int32_t gp_enc_alg, int32_t ecdh_alg,
@@ -214,6 +217,7 @@ static void key_build(struct blob *out, int32_t alg, int32_t gp_enc_alg, int32_t
   struct blob ms, salt, gid, sid;
   size_t mark;
   size_t pairs = 4;
+  int32_t kty;
 
   blob_hex(&ms, "0102030405060708090a0b0c0d0e0f10");
   blob_hex(&salt, "9e7ca92223786340");
@@ -249,12 +253,13 @@ static void key_build(struct blob *out, int32_t alg, int32_t gp_enc_alg, int32_t
     gkdc_cbor_enc_put_int(&e, GKDC_OSC_KEY_ECDH_ALG);
     gkdc_cbor_enc_put_int(&e, ecdh_alg);
     gkdc_cbor_enc_put_int(&e, GKDC_OSC_KEY_ECDH_PARAMS);
+    kty = key_build_ecdh_curve == GKDC_COSE_CRV_P256 ? GKDC_COSE_KTY_EC2 : GKDC_COSE_KTY_OKP;
     gkdc_cbor_enc_put_array(&e, 2);
     gkdc_cbor_enc_put_array(&e, 1);
-    gkdc_cbor_enc_put_int(&e, 1);
+    gkdc_cbor_enc_put_int(&e, kty);
     gkdc_cbor_enc_put_array(&e, 2);
-    gkdc_cbor_enc_put_int(&e, 1);
-    gkdc_cbor_enc_put_int(&e, 4);
+    gkdc_cbor_enc_put_int(&e, kty);
+    gkdc_cbor_enc_put_int(&e, key_build_ecdh_curve);
     pairs += 2;
   }
   if (sid_hex != NULL) {
@@ -352,6 +357,75 @@ static gkdc_groupctx *sim_node(const char *sid_hex, const char *seed_hex, const 
   p = ccs_peer(&c52, "52", &s52);
   CU_ASSERT_FATAL(gkdc_groupctx_peer_add(g, &p, &err));
   return g;
+}
+
+/* P-256 key pairs of the Java ACE tests: the joining client's and its
+ * replacement's (private scalar, CCS). */
+static const char *P256_A_D = "3be0047599b42aa44b8f8a0fa88d4da11697b58d9fcc4e39443e9843bf230586";
+static const char *P256_A_CCS =
+    "a2026008a101a5010203262001215820e8f9a8d5850a533cda24b9fa8a1ee293f6a0e1e81e1e560a64ff134d"
+    "65f7ecec225820164a6d5d4b97f56d1f60a12811d55de7a055ebac6164c9ef9302cbcbff1f0abe";
+static const char *P256_B_D = "8b17ca790a93761b2e6febb6b7fe56d211b6623ca9dafd9f34fee0bfaaef9644";
+static const char *P256_B_CCS =
+    "a2026008a101a5010203262001215820d8692e6cc344a51bb8d62ab768c52f3d281317b789f4f123614806d0"
+    "b051443d225820a9f0024604bb007c4a92210fef5ca81c779bc5303f8c1e65f2686b81d2244088";
+
+/* A P-256 node with Sender ID `sid_hex` and the other P-256 node as peer.
+ * The peer's public key is 04 || x || y taken from its CCS. */
+static gkdc_groupctx *p256_node(const char *sid_hex, const char *d_hex, const char *ccs_hex,
+                                const char *peer_sid_hex, const char *peer_ccs_hex)
+{
+  static struct blob key, d, ccs, pccs, psid;
+  uint8_t pub[65];
+  struct gkdc_groupctx_material m;
+  struct gkdc_groupctx_own own;
+  struct gkdc_groupctx_peer p;
+  gkdc_groupctx *g = NULL;
+  int err = -1;
+
+  key_build_ecdh_curve = GKDC_COSE_CRV_P256;
+  key_build(&key, 10, 10, -27, 5, sid_hex);
+  key_build_ecdh_curve = GKDC_COSE_CRV_X25519;
+  blob_hex(&d, d_hex);
+  blob_hex(&ccs, ccs_hex);
+  blob_hex(&pccs, peer_ccs_hex);
+  blob_hex(&psid, peer_sid_hex);
+
+  CU_ASSERT_FATAL(gkdc_groupctx_material_parse(key.b, key.len, &m, &err));
+  CU_ASSERT_EQUAL(m.ecdh_curve, GKDC_COSE_CRV_P256);
+  memset(&own, 0, sizeof(own));
+  own.cred = B(&ccs);
+  own.curve = GKDC_COSE_CRV_P256;
+  own.priv = B(&d);
+  CU_ASSERT_FATAL(gkdc_groupctx_new(cx, &m, &own, S(NULL, 0), &g, &err));
+
+  pub[0] = 0x04;
+  memcpy(pub + 1, pccs.b + pccs.len - 67, 32);
+  memcpy(pub + 33, pccs.b + pccs.len - 32, 32);
+  memset(&p, 0, sizeof(p));
+  p.sender_id = B(&psid);
+  p.cred = B(&pccs);
+  p.curve = GKDC_COSE_CRV_P256;
+  p.pub = S(pub, sizeof(pub));
+  CU_ASSERT_FATAL(gkdc_groupctx_peer_add(g, &p, &err));
+  return g;
+}
+
+static void test_pairwise_p256(void)
+{
+  gkdc_groupctx *a = p256_node("25", P256_A_D, P256_A_CCS, "3301", P256_B_CCS);
+  gkdc_groupctx *b = p256_node("3301", P256_B_D, P256_B_CCS, "25", P256_A_CCS);
+  struct gkdc_groupctx_recipient ra, rb;
+
+  CU_ASSERT_FATAL(gkdc_groupctx_peer_get(a, 0, &ra));
+  CU_ASSERT_FATAL(gkdc_groupctx_peer_get(b, 0, &rb));
+  CU_ASSERT_FATAL(ra.has_pairwise && rb.has_pairwise);
+  ASSERT_HEX(ra.pairwise_sender_key, "36490ed8391e27b3602db47ce4d61096");
+  ASSERT_HEX(ra.pairwise_recipient_key, "968a76c65a948130e4d510ff9fc3710e");
+  ASSERT_SAME(ra.pairwise_sender_key, rb.pairwise_recipient_key);
+  ASSERT_SAME(ra.pairwise_recipient_key, rb.pairwise_sender_key);
+  gkdc_groupctx_free(a);
+  gkdc_groupctx_free(b);
 }
 
 static void test_two_nodes_match(void)
@@ -719,6 +793,7 @@ int main(void)
       {"pairwise-only A128GCM", test_pairwise_only_gcm},
       {"group mode A128CTR", test_group_mode_ctr},
       {"two nodes match", test_two_nodes_match},
+      {"pairwise P-256", test_pairwise_p256},
       {"rekey keeps Sender ID", test_rekey_keeps_sender_id},
       {"rekey failure unchanged", test_rekey_failure_unchanged},
       {"Sender ID renewal", test_sender_id_renewal},
