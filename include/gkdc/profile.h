@@ -106,6 +106,11 @@ struct gkdc_profile_ops {
   int (*authz_info)(void *st, const struct gkdc_request *req, struct gkdc_response *resp);
 
   /*
+   * protect_notification and protect_error serve a host that sends the
+   * notifications of a profile's observations itself. A profile that keeps
+   * its observations on the host's exchange hooks (the OSCORE profile
+   * does) leaves them NULL.
+   *
    * Protects an Observe notification to the request bound in `b` (from
    * the message the route handler produced for the observer) into `out`,
    * with views into `buf` (capacity `cap`). Each call takes fresh
@@ -126,7 +131,8 @@ struct gkdc_profile_ops {
   int (*protect_error)(void *st, gkdc_profile_binding *b, uint8_t code,
                        struct gkdc_coap_msg *out, uint8_t *buf, size_t cap);
 
-  /* Releases a binding kept for an observation; takes NULL. */
+  /* Releases a binding (from client_protect_request, or kept for an
+   * observation); takes NULL. */
   void (*binding_release)(void *st, gkdc_profile_binding *b);
 
   /*
