@@ -37,4 +37,7 @@ int gkdc_cmd_token(int argc, char **argv);
 int gkdc_cmd_keygen(int argc, char **argv);
 int gkdc_cmd_join(int argc, char **argv);
 
+/* `gkdc demo`: an AS, a KDC and two joining nodes on loopback (cmd_demo.c). */
+int gkdc_cmd_demo(int argc, char **argv);
+
 #endif /* GKDC_COMMANDS_H */

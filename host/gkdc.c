@@ -27,6 +27,7 @@ static const struct gkdc_command commands[] = {
     {"token", gkdc_cmd_token, "request an access token from an ACE AS over DTLS"},
     {"join", gkdc_cmd_join, "post a token to a KDC and use the derived OSCORE context"},
     {"keygen", gkdc_cmd_keygen, "make a key pair and its CCS credential"},
+    {"demo", gkdc_cmd_demo, "run an AS, a KDC and two joining nodes on loopback and compare"},
     {"inspect", gkdc_cmd_inspect, "print CBOR, CWT, credentials or COSE objects as diagnostic notation"},
 };
 
