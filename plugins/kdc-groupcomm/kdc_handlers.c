@@ -9,10 +9,6 @@
 
 #include "kdc_internal.h"
 
-/* Resources the KDC serves itself beyond the appprofile's enum. */
-#define RES_ACTIVE (-2)
-#define RES_STALE_SIDS (-3)
-
 /* Number of segments of the root path. */
 static size_t root_segments(const struct kdc_state *k)
 {
@@ -385,103 +381,6 @@ static int policies(struct kdc_ctx *c, struct gkdc_response *resp)
   return kdc_reply_enc(resp, GKDC_CODE(2, 5), GKDC_CF_ACE_GROUPCOMM_CBOR, &e);
 }
 
-/* One Sender ID per entry, deduplicated. */
-struct stale_walk {
-  struct gkdc_bytes *ids;
-  uint8_t (*bytes)[GKDC_STORE_SID_MAX];
-  size_t count;
-  size_t cap;
-  int overflow;
-};
-
-static int stale_visit(void *arg, uint64_t version, const uint8_t *sid,
-                       size_t sid_len)
-{
-  struct stale_walk *w = arg;
-  size_t i;
-
-  (void)version;
-  if (sid_len > GKDC_STORE_SID_MAX)
-    return 1;
-  for (i = 0; i < w->count; i++)
-    if (w->ids[i].len == sid_len && memcmp(w->bytes[i], sid, sid_len) == 0)
-      return 1;
-  if (w->count == w->cap) {
-    size_t ncap = w->cap == 0 ? 64 : w->cap * 2;
-    struct gkdc_bytes *ni = realloc(w->ids, ncap * sizeof(*ni));
-    uint8_t(*nb)[GKDC_STORE_SID_MAX];
-
-    if (ni == NULL) {
-      w->overflow = 1;
-      return 0;
-    }
-    w->ids = ni;
-    nb = realloc(w->bytes, ncap * sizeof(*nb));
-    if (nb == NULL) {
-      w->overflow = 1;
-      return 0;
-    }
-    w->bytes = nb;
-    w->cap = ncap;
-  }
-  memcpy(w->bytes[w->count], sid, sid_len);
-  w->ids[w->count].len = sid_len;
-  w->count++;
-  return 1;
-}
-
-/* FETCH .../stale-sids (OSCORE profile section 11.3.1). */
-static int stale_sids(struct kdc_ctx *c, struct gkdc_response *resp)
-{
-  const struct kdc_state *k = c->k;
-  const struct gkdc_request *req = c->req;
-  struct gkdc_cbor_dec d;
-  uint64_t v = 0;
-  uint64_t oldest = 0, newest = 0;
-  struct stale_walk w;
-  uint8_t *buf = NULL;
-  size_t cap;
-  size_t i;
-  struct gkdc_cbor_enc e;
-
-  if (req->content_format != GKDC_CF_CBOR &&
-      req->content_format != GKDC_CF_ACE_GROUPCOMM_CBOR &&
-      req->content_format != GKDC_CF_NONE)
-    return kdc_reply(resp, GKDC_CODE(4, 15));
-  if (gkdc_cbor_dec_init(&d, req->payload, req->payload_len, NULL) != GKDC_CBOR_OK ||
-      !gkdc_cbor_dec_get_uint(&d, &v) || v >= c->rec->key_version)
-    return kdc_reply(resp, GKDC_CODE(4, 0));
-  if (!k->store->stale_range(k->store_p.state, c->g->name, &oldest, &newest))
-    return kdc_reply(resp, GKDC_CODE(5, 0));
-
-  /* SKEW = V' - V + 1 sets are needed: those of versions V..V'. */
-  if (v < oldest)
-    return kdc_reply(resp, GKDC_CODE(2, 5));
-
-  memset(&w, 0, sizeof(w));
-  if (!k->store->stale_list(k->store_p.state, c->g->name, v, stale_visit, &w) ||
-      w.overflow) {
-    free(w.ids);
-    free(w.bytes);
-    return kdc_reply(resp, GKDC_CODE(5, 0));
-  }
-  cap = 16 + w.count * (GKDC_STORE_SID_MAX + 1);
-  if ((buf = malloc(cap)) == NULL) {
-    free(w.ids);
-    free(w.bytes);
-    return kdc_reply(resp, GKDC_CODE(5, 0));
-  }
-  gkdc_cbor_enc_init(&e, buf, cap);
-  gkdc_cbor_enc_put_array(&e, w.count);
-  for (i = 0; i < w.count; i++)
-    gkdc_cbor_enc_put_bstr(&e, w.bytes[i], w.ids[i].len);
-  reply_bare(resp, &e);
-  free(buf);
-  free(w.ids);
-  free(w.bytes);
-  return GKDC_HANDLED;
-}
-
 /* POST .../nodes/NODENAME: a new Sender ID (section 4.8.2). */
 static int key_renewal(struct kdc_ctx *c, struct gkdc_response *resp)
 {
@@ -648,12 +547,6 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
   } else if (nrest == 1 && seg_is(&rest[0], "num")) {
     res = GKDC_AP_RES_NUM;
     allowed = GKDC_METHOD_BIT(GKDC_GET);
-  } else if (nrest == 1 && seg_is(&rest[0], "active")) {
-    res = RES_ACTIVE;
-    allowed = GKDC_METHOD_BIT(GKDC_GET);
-  } else if (nrest == 1 && seg_is(&rest[0], "stale-sids")) {
-    res = RES_STALE_SIDS;
-    allowed = GKDC_METHOD_BIT(GKDC_FETCH);
   } else if (nrest == 2 && seg_is(&rest[0], "nodes")) {
     res = GKDC_AP_RES_NODE;
     allowed = GKDC_METHOD_BIT(GKDC_GET) | GKDC_METHOD_BIT(GKDC_POST) |
@@ -667,14 +560,6 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
   } else {
     return kdc_reply(resp, GKDC_CODE(4, 4));
   }
-  /* The appprofile's id of a resource the KDC serves itself. */
-  if (res == RES_ACTIVE || res == RES_STALE_SIDS) {
-    const struct gkdc_ap_resource_def *d = ap_resource(k, &rest[0]);
-
-    if (d != NULL)
-      res = d->id;
-  }
-
   if (req->method > 31 || (allowed & GKDC_METHOD_BIT(req->method)) == 0)
     return kdc_reply(resp, GKDC_CODE(4, 5));
   if (authz_invalid(k, req))
@@ -724,8 +609,7 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
   if (c.mrec == NULL &&
       ((res == GKDC_AP_RES_GROUP && req->method == GKDC_GET) ||
        res == GKDC_AP_RES_POLICIES || res == GKDC_AP_RES_NUM ||
-       (res == GKDC_AP_RES_KDC_CRED && req->method == GKDC_GET) ||
-       (nrest == 1 && (seg_is(&rest[0], "active") || seg_is(&rest[0], "stale-sids"))))) {
+       (res == GKDC_AP_RES_KDC_CRED && req->method == GKDC_GET))) {
     result = kdc_reply_problem(resp, GKDC_CODE(4, 3), GKDC_GC_ERR_ONLY_MEMBERS, NULL);
     goto out;
   }
@@ -765,24 +649,13 @@ int kdc_handle_group(void *arg, const struct gkdc_request *req,
     result = cred_upload(&c, resp);
     break;
   default:
-    if (seg_is(&rest[0], "active")) {
-      uint8_t buf[4];
-      struct gkdc_cbor_enc e;
-
-      gkdc_cbor_enc_init(&e, buf, sizeof(buf));
-      gkdc_cbor_enc_put_bool(&e, (c.rec->flags & GKDC_STORE_GROUP_ACTIVE) != 0);
-      result = reply_bare(resp, &e);
-    } else if (seg_is(&rest[0], "stale-sids")) {
-      result = stale_sids(&c, resp);
-    } else if (pdef != NULL) {
-      k->ap->resource_handle(k->ap_p.state, c.rec, res,
-                             c.mrec != NULL ? &c.member : NULL, req, resp);
-      if (resp->code == 0)
-        kdc_reply(resp, GKDC_CODE(5, 0));
-      result = GKDC_HANDLED;
-    } else {
-      result = kdc_reply(resp, GKDC_CODE(4, 4));
-    }
+    /* The appprofile's own resources (OSCORE: /active, /verif-data,
+     * /stale-sids). */
+    k->ap->resource_handle(k->ap_p.state, c.rec, res, c.mrec != NULL ? &c.member : NULL,
+                           req, resp);
+    if (resp->code == 0)
+      kdc_reply(resp, GKDC_CODE(5, 0));
+    result = GKDC_HANDLED;
     break;
   }
 
