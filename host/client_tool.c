@@ -202,6 +202,7 @@ static int parse_array(struct scope_parser *sp, unsigned depth) {
     for (;;) {
       if (!parse_value(&count, depth + 1)) {
         sp->error = count.error;
+        sp->p = count.p;
         return 0;
       }
       n++;
@@ -213,6 +214,7 @@ static int parse_array(struct scope_parser *sp, unsigned depth) {
       if (*count.p == ']')
         break;
       sp->error = "expected ',' or ']'";
+      sp->p = count.p;
       return 0;
     }
   }
@@ -285,11 +287,14 @@ int gkdc_tool_encode_scope(const char *text, struct gkdc_cbor_enc *e) {
   struct gkdc_cbor_enc inner;
   struct scope_parser sp;
   size_t len;
+  const char *start = text;
 
-  if (text[0] == '[') {
+  while (isspace((unsigned char)*start))
+    start++;
+  if (*start == '[') {
     gkdc_cbor_enc_init(&inner, buf, sizeof(buf));
     memset(&sp, 0, sizeof(sp));
-    sp.p = text;
+    sp.p = start;
     sp.e = &inner;
     if (!parse_value(&sp, 0)) {
       fprintf(stderr, "gkdc: invalid scope at offset %zu: %s\n", (size_t)(sp.p - text),

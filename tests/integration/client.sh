@@ -166,6 +166,22 @@ else
   fail "token for kdc2: $(cat "$work/token2.out")"
 fi
 
+# The same AIF scope [["g1", 6]] as hex CBOR.
+if token --psk-key $psk_hex --audience kdc1 --scope 818262673106 >"$work/hex.out" 2>&1 &&
+   grep -q 'response 2.01' "$work/hex.out"; then
+  pass "token with a hex CBOR scope"
+else
+  fail "token with a hex scope: $(cat "$work/hex.out")"
+fi
+
+if token --psk-key $psk_hex --audience kdc1 --scope '[["g2", 6]]' >"$work/g2.out" 2>&1; then
+  fail "token for a group outside the client's scope succeeded"
+elif grep -q '/ error / 30' "$work/g2.out"; then
+  pass "token for a group outside the client's scope prints the AS error"
+else
+  fail "token for g2: $(cat "$work/g2.out")"
+fi
+
 if token --psk-key 00112233445566778899aabbccddeeff --audience kdc1 --scope '[["g1", 6]]' \
      --out "$work/bad" >"$work/bad.out" 2>&1 || [ -e "$work/bad" ]; then
   fail "token with a wrong PSK succeeded or wrote a file"

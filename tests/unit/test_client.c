@@ -27,6 +27,7 @@
 
 #include <gkdc/client.h>
 
+#include "client_tool.h"
 #include "gkdc-test.h"
 #include "internal.h"
 
@@ -568,8 +569,77 @@ static void test_host_loop_requests(void) {
   gkdc_client_free(c);
 }
 
+/* ---- command-line scope and hex parsing of the client tools ---- */
+
+static int hex_equals(const uint8_t *p, size_t len, const char *hex) {
+  char text[512];
+  size_t i;
+
+  if (len * 2 + 1 > sizeof(text))
+    return 0;
+  for (i = 0; i < len; i++)
+    snprintf(text + 2 * i, 3, "%02x", p[i]);
+  text[2 * len] = '\0';
+  return strcmp(text, hex) == 0;
+}
+
+static void test_scope_text(void) {
+  static const struct {
+    const char *text;
+    const char *cbor_hex; /* NULL: rejected */
+  } cases[] = {
+      /* bstr(<< [["g1", 6]] >>) */
+      {"[[\"g1\", 6]]", "46818262673106"},
+      {" [ [ \"g1\" , 6 ] , [\"g2\",-1] ]", "4b8282626731068262673220"},
+      {"[]", "4180"},
+      {"818262673106", "46818262673106"}, /* hex CBOR becomes a bstr */
+      {"read", "6472656164"},              /* other text: a tstr */
+      {"abc", "63616263"},                 /* odd-length hex is text */
+      {"[[\"g1\", 6]", NULL},
+      {"[[\"g1\" 6]]", NULL},
+      {"[\"a\\\"b\"]", NULL},
+      {"[[[[[[[[[[1]]]]]]]]]]", NULL},
+      {"[1] x", NULL},
+      {"[true]", NULL},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    uint8_t buf[256];
+    struct gkdc_cbor_enc e;
+    size_t len = 0;
+    int ok;
+
+    gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+    ok = gkdc_tool_encode_scope(cases[i].text, &e);
+    if (cases[i].cbor_hex == NULL) {
+      CU_ASSERT_FALSE(ok);
+      continue;
+    }
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(gkdc_cbor_enc_finish(&e, &len), GKDC_CBOR_OK);
+    CU_ASSERT_TRUE(hex_equals(buf, len, cases[i].cbor_hex));
+    if (!hex_equals(buf, len, cases[i].cbor_hex))
+      fprintf(stderr, "scope case %zu: unexpected encoding\n", i);
+  }
+}
+
+static void test_hex_decode(void) {
+  uint8_t out[4];
+  size_t len = 0;
+
+  CU_ASSERT_TRUE(gkdc_tool_hex_decode("00aBfF", out, sizeof(out), &len));
+  CU_ASSERT_EQUAL(len, 3);
+  CU_ASSERT_TRUE(hex_equals(out, len, "00abff"));
+  CU_ASSERT_TRUE(gkdc_tool_hex_decode("", out, sizeof(out), &len));
+  CU_ASSERT_EQUAL(len, 0);
+  CU_ASSERT_FALSE(gkdc_tool_hex_decode("abc", out, sizeof(out), &len));
+  CU_ASSERT_FALSE(gkdc_tool_hex_decode("zz", out, sizeof(out), &len));
+  CU_ASSERT_FALSE(gkdc_tool_hex_decode("0011223344", out, sizeof(out), &len));
+}
+
 int main(void) {
-  CU_pSuite suite, host_suite;
+  CU_pSuite suite, host_suite, tool_suite;
 
   if (CU_initialize_registry() != CUE_SUCCESS)
     return 1;
@@ -584,6 +654,12 @@ int main(void) {
       CU_add_test(suite, "timeout without answer", test_timeout) == NULL ||
       CU_add_test(suite, "invalid URIs and PSKs", test_invalid_uris) == NULL ||
       CU_add_test(suite, "DTLS PSK session", test_dtls_psk) == NULL) {
+    CU_cleanup_registry();
+    return 1;
+  }
+  tool_suite = CU_add_suite("client tool parsing", NULL, NULL);
+  if (tool_suite == NULL || CU_add_test(tool_suite, "scope text", test_scope_text) == NULL ||
+      CU_add_test(tool_suite, "hex decoding", test_hex_decode) == NULL) {
     CU_cleanup_registry();
     return 1;
   }
