@@ -133,13 +133,11 @@ int kdc_cred_parse(const struct kdc_state *k, int64_t cred_fmt,
                    const uint8_t *bytes, size_t len,
                    struct gkdc_provider *fmt, gkdc_cred **out, int *err);
 
-/* Writes the sign_info entry of a group: [name, alg, [kty], [kty, crv],
- * cred_fmt]. `e` gets one array. */
-void kdc_put_sign_info_entry(struct gkdc_cbor_enc *e,
-                             const struct gkdc_store_group *rec);
-/* Writes an ecdh_info entry in the same shape. */
-void kdc_put_ecdh_info_entry(struct gkdc_cbor_enc *e,
-                             const struct gkdc_store_group *rec);
+/* Writes the group's sign_info entry (`ecdh` 0) or ecdh_info entry (`ecdh`
+ * 1), [name, alg, alg_capab, key_capab, cred_fmt], as the appprofile
+ * builds it. Stores an error in `e` when the group does not use the mode. */
+void kdc_put_info_entry(const struct kdc_state *k, struct gkdc_cbor_enc *e,
+                        const struct gkdc_store_group *rec, int ecdh);
 
 /* Writes kdc_cred (17), kdc_nonce (18) and kdc_cred_verify (19) over N_C
  * and a fresh N_KDC as three pairs into `e`. `force_sign` selects a

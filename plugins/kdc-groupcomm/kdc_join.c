@@ -304,13 +304,13 @@ static int reply_retry(struct kdc_ctx *c, struct gkdc_response *resp)
   if (c->rec->flags & GKDC_STORE_GROUP_MODE) {
     gkdc_cbor_enc_put_uint(&e, GKDC_GC_SIGN_INFO);
     gkdc_cbor_enc_put_array(&e, 1);
-    kdc_put_sign_info_entry(&e, c->rec);
+    kdc_put_info_entry(k, &e, c->rec, 0);
     pairs++;
   }
   if (c->rec->flags & GKDC_STORE_GROUP_PAIRWISE_MODE) {
     gkdc_cbor_enc_put_uint(&e, GKDC_OSC_ECDH_INFO);
     gkdc_cbor_enc_put_array(&e, 1);
-    kdc_put_ecdh_info_entry(&e, c->rec);
+    kdc_put_info_entry(k, &e, c->rec, 1);
     pairs++;
   }
   if (kdc_new_challenge(k, c->authz->token_id, n_s)) {

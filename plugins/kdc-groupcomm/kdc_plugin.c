@@ -208,7 +208,7 @@ static int kdc_init(gkdc_plugin *self, const struct gkdc_host_api *host,
     goto fail;
   }
   k->ap = k->ap_p.ops;
-  if (!GKDC_HAS_OP(k->ap, resource_handle)) {
+  if (!GKDC_HAS_OP(k->ap, resource_handle) || !GKDC_HAS_OP(k->ap, info_entry_write)) {
     kdc_log(k, GKDC_LOG_ERR, "the appprofile plugin %s is too old for this KDC",
             k->ap_p.plugin_name);
     goto fail;

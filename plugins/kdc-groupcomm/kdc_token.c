@@ -84,7 +84,7 @@ int kdc_token_transfer(void *st, const struct gkdc_kdc_token_transfer *tt,
     gkdc_cbor_enc_put_array(&e, (size_t)sign_groups);
     for (i = 0; i < nrec; i++)
       if (recs[i]->flags & GKDC_STORE_GROUP_MODE)
-        kdc_put_sign_info_entry(&e, recs[i]);
+        kdc_put_info_entry(k, &e, recs[i], 0);
     pairs++;
   }
   if (need_challenge) {

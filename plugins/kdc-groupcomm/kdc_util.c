@@ -143,40 +143,18 @@ int kdc_cred_parse(const struct kdc_state *k, int64_t cred_fmt,
   return ops->parse(fmt->state, bytes, len, 0, out, err);
 }
 
-/* Writes [name, alg, params[0], params[1], cred_fmt] from an encoded
- * capability pair `params` ([[alg capab], [key capab]]). */
-static void put_info_entry(struct gkdc_cbor_enc *e, const char *name,
-                           int32_t alg, struct gkdc_bytes params,
-                           int64_t cred_fmt)
+void kdc_put_info_entry(const struct kdc_state *k, struct gkdc_cbor_enc *e,
+                        const struct gkdc_store_group *rec, int ecdh)
 {
-  struct gkdc_cbor_dec d;
-  struct gkdc_bytes a = {0}, b = {0};
-  size_t n = 0;
+  uint8_t buf[256];
+  size_t len = sizeof(buf);
 
-  if (gkdc_cbor_dec_init(&d, params.ptr, params.len, NULL) != GKDC_CBOR_OK ||
-      !gkdc_cbor_dec_enter_array(&d, &n) || n < 2 ||
-      !gkdc_cbor_dec_get_raw(&d, &a) || !gkdc_cbor_dec_get_raw(&d, &b)) {
+  if (!GKDC_HAS_OP(k->ap, info_entry_write) ||
+      !k->ap->info_entry_write(k->ap_p.state, rec, ecdh, buf, &len)) {
     gkdc_cbor_enc_set_error(e, GKDC_CBOR_ERR_VALUE);
     return;
   }
-  gkdc_cbor_enc_put_array(e, 5);
-  gkdc_cbor_enc_put_tstr_z(e, name);
-  gkdc_cbor_enc_put_int(e, alg);
-  gkdc_cbor_enc_put_raw(e, a.ptr, a.len);
-  gkdc_cbor_enc_put_raw(e, b.ptr, b.len);
-  gkdc_cbor_enc_put_int(e, cred_fmt);
-}
-
-void kdc_put_sign_info_entry(struct gkdc_cbor_enc *e,
-                             const struct gkdc_store_group *rec)
-{
-  put_info_entry(e, rec->name, rec->sign_alg, rec->sign_params, rec->cred_fmt);
-}
-
-void kdc_put_ecdh_info_entry(struct gkdc_cbor_enc *e,
-                             const struct gkdc_store_group *rec)
-{
-  put_info_entry(e, rec->name, rec->ecdh_alg, rec->ecdh_params, rec->cred_fmt);
+  gkdc_cbor_enc_put_raw(e, buf, len);
 }
 
 int kdc_put_kdc_pop(const struct kdc_state *k, const struct kdc_group *g,
