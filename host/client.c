@@ -4,10 +4,10 @@
  * the host's timers, and the event loop of a client that owns its context.
  *
  * libcoap keeps one response handler per context, so one client at most
- * uses the host's context. On a context of its own the client also takes
- * the NACK and event handlers, so that a Reset, a last retransmission or a
- * DTLS failure ends a request at once. On the host's context those handlers
- * belong to the server glue and such a request ends at its timeout.
+ * uses the host's context. A Reset, a last retransmission or a DTLS
+ * failure ends a request at once: on a context of its own the client
+ * registers the NACK and event handlers, and on the host's context the
+ * server glue's handlers pass them on.
  */
 #include <config.h>
 
@@ -25,6 +25,8 @@
 
 /* The one client on the host's context, or NULL. */
 static gkdc_client *host_client;
+
+static int is_host_client_session(coap_session_t *cs);
 
 /* Extra room for the OSCORE option, tag and Partial IV of a protected
  * message around the plain one. */
@@ -308,6 +310,9 @@ static coap_response_t on_response(coap_session_t *cs, const coap_pdu_t *sent,
 
   (void)sent;
   (void)mid;
+  if (host_client != NULL && coap_session_get_context(cs) == host_client->ctx &&
+      !is_host_client_session(cs))
+    return COAP_RESPONSE_FAIL; /* a server session of the host */
   if (s == NULL)
     return COAP_RESPONSE_FAIL;
   r = request_find(s, coap_pdu_get_token(received));
@@ -369,6 +374,31 @@ static int on_event(coap_session_t *cs, const coap_event_t event) {
     session_fail_all(s, GKDC_CLIENT_DTLS_FAILED);
   }
   return 0;
+}
+
+/* Returns 1 when `cs` is a session of the client on the host's context,
+ * so that server sessions (whose app data is not ours) are never read. */
+static int is_host_client_session(coap_session_t *cs) {
+  gkdc_client_session *s;
+
+  if (host_client == NULL)
+    return 0;
+  for (s = host_client->sessions; s != NULL; s = s->next) {
+    if (s->cs == cs)
+      return 1;
+  }
+  return 0;
+}
+
+void gkdc_client_host_nack(coap_session_t *session, const coap_pdu_t *sent,
+                           coap_nack_reason_t reason) {
+  if (is_host_client_session(session))
+    on_nack(session, sent, reason, 0);
+}
+
+void gkdc_client_host_event(coap_session_t *session, coap_event_t event) {
+  if (is_host_client_session(session))
+    on_event(session, event);
 }
 
 /* ---- sessions ---- */

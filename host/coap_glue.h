@@ -230,4 +230,12 @@ void gkdc_timer_cancel_all(void);
 /* The monotonic clock in milliseconds. */
 uint64_t gkdc_timer_now_ms(void);
 
+/* ---- client.c: the client on the host's context ---- */
+
+/* Pass the host context's NACKs and session events on to the client that
+ * uses the context (<gkdc/client.h>); they ignore server sessions. */
+void gkdc_client_host_nack(coap_session_t *session, const coap_pdu_t *sent,
+                           coap_nack_reason_t reason);
+void gkdc_client_host_event(coap_session_t *session, coap_event_t event);
+
 #endif /* GKDC_HOST_COAP_GLUE_H */

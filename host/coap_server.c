@@ -86,6 +86,7 @@ static int event_handler(coap_session_t *session, const coap_event_t event) {
   default:
     break;
   }
+  gkdc_client_host_event(session, event);
   return 0;
 }
 
@@ -93,6 +94,7 @@ static void nack_handler(coap_session_t *session, const coap_pdu_t *sent,
                          const coap_nack_reason_t reason, const coap_mid_t mid) {
   gkdc_observe_nack(session, sent, reason);
   gkdc_coap_kept_nack(session, sent, reason);
+  gkdc_client_host_nack(session, sent, reason);
 }
 
 /*

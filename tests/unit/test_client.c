@@ -563,6 +563,40 @@ static void test_host_loop_requests(void) {
   free(obs.body);
   gkdc_client_free(c);
 
+  /* A closed port: the ICMP error reaches the client through the host's
+   * NACK handler, long before the timeout. */
+  {
+    struct outcome refused;
+    struct gkdc_client_msg rm = get_msg("test/large");
+    struct sockaddr_in sin;
+    socklen_t sin_len = sizeof(sin);
+    char uri[64];
+    uint64_t start;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    CU_ASSERT_EQUAL_FATAL(getsockname(fd, (struct sockaddr *)&sin, &sin_len), 0);
+    close(fd);
+    snprintf(uri, sizeof(uri), "coap://127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
+
+    c = gkdc_client_new(GKDC_CLIENT_LOOP_HOST);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    s = gkdc_client_session_new(c, uri, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    memset(&refused, 0, sizeof(refused));
+    rm.timeout_ms = 4000;
+    start = now_ms();
+    CU_ASSERT_PTR_NOT_NULL(gkdc_client_send(s, &rm, record, &refused));
+    CU_ASSERT_TRUE(gkdc_client_run_until(c, &refused.done, 6000));
+    CU_ASSERT_EQUAL(refused.status, GKDC_CLIENT_UNREACHABLE);
+    CU_ASSERT_TRUE(now_ms() - start < 2000);
+    gkdc_client_free(c);
+  }
+
   /* Freed, the host's context takes a new client. */
   c = gkdc_client_new(GKDC_CLIENT_LOOP_HOST);
   CU_ASSERT_PTR_NOT_NULL(c);
