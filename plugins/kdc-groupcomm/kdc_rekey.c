@@ -22,8 +22,20 @@ int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason)
   }
   if (!kdc_commit(k))
     return 0;
-  kdc_log(k, GKDC_LOG_NOTICE, "group %s: rekeyed to version %llu (reason %d)", g->name,
-          (unsigned long long)version, reason);
+  {
+    struct gkdc_store_group *rec = NULL;
+    char gid[2 * 16 + 1] = "";
+
+    if (kdc_group_load(k, g, &rec)) {
+      size_t i;
+
+      for (i = 0; i < rec->gid.len && i < 16; i++)
+        snprintf(gid + 2 * i, 3, "%02x", rec->gid.ptr[i]);
+      k->store->record_free(k->store_p.state, rec);
+    }
+    kdc_log(k, GKDC_LOG_NOTICE, "group %s: rekeyed to version %llu with Gid %s (reason %d)",
+            g->name, (unsigned long long)version, gid, reason);
+  }
 
   /* Point-to-Point delivery to the observers of the group resource. */
   if (GKDC_HAS_OP(k->host, notify))
