@@ -9,9 +9,10 @@
 
 #include "profile_internal.h"
 
-/* Largest inner request kept, and largest notification built. */
+/* Largest inner request kept, and the room of a notification beyond its
+ * payload and Location-Path values. */
 #define OBSERVE_REQUEST_MAX 512
-#define NOTIFICATION_MAX 1152
+#define NOTIFICATION_OVERHEAD 512
 
 struct observation {
   struct observation *next;
@@ -172,6 +173,7 @@ static int notify_one(struct profile_state *ps, struct observation *o)
   struct gkdc_response resp;
   uint8_t scratch[16];
   uint8_t *buf;
+  size_t cap, i;
   const struct gkdc_authz *authz;
   int expired, final, sent = 0;
 
@@ -203,7 +205,10 @@ static int notify_one(struct profile_state *ps, struct observation *o)
 
   /* A non-2.xx response is the last one and carries no Observe. */
   final = GKDC_CODE_CLASS(resp.code) != 2;
-  buf = malloc(NOTIFICATION_MAX);
+  cap = resp.payload_len + NOTIFICATION_OVERHEAD;
+  for (i = 0; i < resp.location_count; i++)
+    cap += strlen(resp.location[i]) + 5;
+  buf = malloc(cap);
   if (buf != NULL &&
       gkdc_oscore_inner_response(&resp, final ? GKDC_OBSERVE_NONE : (int32_t)o->seq, &plain,
                                  scratch, sizeof(scratch))) {
@@ -211,8 +216,8 @@ static int notify_one(struct profile_state *ps, struct observation *o)
     plain.token_len = o->token_len;
     memcpy(plain.token, o->token, o->token_len);
     profile_store_ssn(ps, o->ctx);
-    if (gkdc_oscore_protect_response(o->ctx, &plain, GKDC_OSCORE_PIV_OWN, &out, buf,
-                                     NOTIFICATION_MAX, &o->binding) == GKDC_OSCORE_OK)
+    if (gkdc_oscore_protect_response(o->ctx, &plain, GKDC_OSCORE_PIV_OWN, &out, buf, cap,
+                                     &o->binding) == GKDC_OSCORE_OK)
       sent = ps->host->exchange_notify(o->ref, &out);
   }
   o->seq = (o->seq + 1) & 0xffffff;

@@ -27,8 +27,12 @@
 
 #include "profile_internal.h"
 
-/* Largest datagram handled; libcoap's default PDU limit. */
-#define MSG_MAX 1152
+/* Room for everything of a protected message but the payload and the
+ * inner option values: code, option headers, payload marker, AEAD tag,
+ * OSCORE option (at most 255 bytes) and outer options. */
+#define PROTECT_OVERHEAD 512
+/* Buffer of the Echo challenge response, which has no payload. */
+#define ECHO_MSG_MAX 512
 
 void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
 {
@@ -90,7 +94,8 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps, gkdc_excha
                                             const struct gkdc_peer *outer_peer,
                                             const struct gkdc_authz *authz,
                                             struct gkdc_oscore_request *binding,
-                                            struct gkdc_coap_msg *out, uint8_t *buf, size_t cap)
+                                            struct gkdc_coap_msg *out, uint8_t **buf,
+                                            size_t *cap)
 {
   struct gkdc_oscore_inner req;
   struct gkdc_peer peer;
@@ -98,6 +103,7 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps, gkdc_excha
   struct gkdc_coap_msg plain;
   uint8_t scratch[16];
   int32_t observe = GKDC_OBSERVE_NONE;
+  size_t i;
   enum gkdc_oscore_status st;
 
   /* The handler sees the request as coming over OSCORE from the kid. */
@@ -143,9 +149,21 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps, gkdc_excha
   plain.token_len = inner->token_len;
   memcpy(plain.token, inner->token, inner->token_len);
 
+  /* The protected message: the payload, the tag and the inner options
+   * (at most PROTECT_OVERHEAD bytes with the OSCORE option). */
+  *cap = plain.payload.len + PROTECT_OVERHEAD;
+  for (i = 0; i < plain.option_count; i++)
+    *cap += plain.options[i].value.len + 5;
+  *buf = malloc(*cap);
+  if (*buf == NULL) {
+    gkdc_response_clear(&resp);
+    return GKDC_OSCORE_ERR_BUFFER;
+  }
+
   /* A new Partial IV must be below the stored bound; raise it first. */
   profile_store_ssn(ps, ctx);
-  st = gkdc_oscore_protect_response(ctx, &plain, GKDC_OSCORE_PIV_AUTO, out, buf, cap, binding);
+  st = gkdc_oscore_protect_response(ctx, &plain, GKDC_OSCORE_PIV_AUTO, out, *buf, *cap,
+                                    binding);
   gkdc_response_clear(&resp);
   return st;
 }
@@ -238,7 +256,7 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   struct gkdc_oscore_request binding;
   struct gkdc_coap_msg inner, out;
   uint8_t *inner_buf = NULL, *out_buf = NULL, *wire = NULL;
-  size_t wire_len;
+  size_t inner_cap, out_cap = 0, wire_cap, wire_len;
   enum gkdc_oscore_status st;
 
   /* The contexts from /authz-info first, then those of client sessions
@@ -262,26 +280,32 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
     return;
   }
 
-  inner_buf = malloc(MSG_MAX);
-  out_buf = malloc(MSG_MAX);
-  wire = malloc(MSG_MAX);
-  if (inner_buf == NULL || out_buf == NULL || wire == NULL) {
+  /* The plaintext is shorter than the ciphertext; a whole body that the
+   * host reassembled from blocks may be large. */
+  inner_cap = msg->payload.len > 0 ? msg->payload.len : 1;
+  inner_buf = malloc(inner_cap);
+  if (inner_buf == NULL) {
     reply_error(ps, x, GKDC_OSCORE_ERR_BUFFER, peer);
     goto done;
   }
 
-  st = gkdc_oscore_unprotect_request(ctx, msg, &inner, inner_buf, MSG_MAX, &binding);
+  st = gkdc_oscore_unprotect_request(ctx, msg, &inner, inner_buf, inner_cap, &binding);
   if (st == GKDC_OSCORE_ERR_UNSYNCED) {
-    st = check_fresh(ps, x, ctx, &inner, &binding, out_buf, MSG_MAX);
+    out_buf = malloc(ECHO_MSG_MAX);
+    st = out_buf == NULL
+             ? GKDC_OSCORE_ERR_BUFFER
+             : check_fresh(ps, x, ctx, &inner, &binding, out_buf, ECHO_MSG_MAX);
     if (st == GKDC_OSCORE_ERR_UNSYNCED)
       goto done; /* the Echo challenge went out */
+    free(out_buf);
+    out_buf = NULL;
   }
   if (st != GKDC_OSCORE_OK) {
     reply_error(ps, x, st, peer);
     goto done;
   }
 
-  st = handle_inner(ps, x, ctx, &inner, peer, authz, &binding, &out, out_buf, MSG_MAX);
+  st = handle_inner(ps, x, ctx, &inner, peer, authz, &binding, &out, &out_buf, &out_cap);
   if (st != GKDC_OSCORE_OK) {
     profile_log(ps, GKDC_LOG_ERR, "cannot protect the response to %s: %s",
          peer != NULL && peer->address != NULL ? peer->address : "?",
@@ -291,13 +315,15 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   }
 
   /* Keep the protected answer for retransmissions of a CON request. */
-  if (msg->type == GKDC_COAP_CON && gkdc_oscore_msg_encode(&out, wire, MSG_MAX, &wire_len))
+  wire_cap = out_cap + PROTECT_OVERHEAD;
+  wire = msg->type == GKDC_COAP_CON ? malloc(wire_cap) : NULL;
+  if (wire != NULL && gkdc_oscore_msg_encode(&out, wire, wire_cap, &wire_len))
     gkdc_oscore_cache_store(ctx, msg, now_ms(ps), wire, wire_len);
   ps->host->exchange_reply(x, &out);
 
 done:
   if (inner_buf != NULL)
-    gkdc_wipe(inner_buf, MSG_MAX);
+    gkdc_wipe(inner_buf, inner_cap);
   free(inner_buf);
   free(out_buf);
   free(wire);

@@ -30,7 +30,7 @@ static int replies;
 static uint8_t reply_code;
 static int reply_has_max_age0;
 static char reply_payload[128];
-static uint8_t reply_wire[1200];
+static uint8_t reply_wire[4096];
 static size_t reply_wire_len;
 static int dispatches;
 static int dispatch_had_authz;
@@ -90,6 +90,14 @@ static int fake_dispatch(const struct gkdc_request *req, struct gkdc_response *r
       memcmp(req->path[0].ptr, "authz-info", 10) == 0 && authz_route.handler != NULL)
     return authz_route.handler(authz_route.arg, req, resp) == GKDC_HANDLED;
   dispatches++;
+  /* test "big": a 3000-byte representation, more than one datagram. */
+  if (req->path_count == 1 && req->path[0].len == 3 &&
+      memcmp(req->path[0].ptr, "big", 3) == 0) {
+    static uint8_t big[3000];
+
+    memset(big, 'b', sizeof(big));
+    return gkdc_response_set(resp, GKDC_CODE(2, 5), GKDC_CF_NONE, big, sizeof(big));
+  }
   dispatch_had_authz = req->peer != NULL && req->peer->transport == GKDC_TRANSPORT_OSCORE &&
                        req->peer->authz != NULL &&
                        strcmp(req->peer->authz->ace_profile, "coap_oscore") == 0;
@@ -1143,6 +1151,35 @@ static void test_repost_match_lookup(void)
                              sizeof(inner_buf), NULL),
                   GKDC_OSCORE_ERR_NOT_PROTECTED);
   CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
+
+  /* A representation larger than one datagram is protected whole. */
+  {
+    struct gkdc_coap_msg big_get, big_prot, big_answer, big_inner;
+    struct gkdc_oscore_request breq;
+    static uint8_t big_inner_buf[4096];
+
+    memset(&big_get, 0, sizeof(big_get));
+    big_get.type = GKDC_COAP_CON;
+    big_get.code = GKDC_GET;
+    big_get.mid = 302;
+    big_get.token_len = 1;
+    big_get.token[0] = 0x77;
+    big_get.options[0] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH,
+                                                   {(const uint8_t *)"big", 3}};
+    big_get.option_count = 1;
+    CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(second, &big_get, 0, &big_prot, buf,
+                                                      sizeof(buf), &breq),
+                          GKDC_OSCORE_OK);
+    reply_wire_len = 0;
+    intercept_fn(intercept_arg, NULL, &big_prot, &udp_peer);
+    CU_ASSERT_FATAL(reply_wire_len > 3000);
+    CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &big_answer));
+    CU_ASSERT_EQUAL_FATAL(gkdc_oscore_unprotect_response(second, &big_answer, &big_inner,
+                                                         big_inner_buf, sizeof(big_inner_buf),
+                                                         &breq),
+                          GKDC_OSCORE_OK);
+    CU_ASSERT_EQUAL(big_inner.payload.len, 3000);
+  }
 
   /* authz_lookup by the kid the server receives with. */
   peer.identity.ptr = second->sender_id;
