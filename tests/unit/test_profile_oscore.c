@@ -370,6 +370,20 @@ static const char plugin_config[] =
 
 static const char master_secret_hex[] = "f9af838368e353e78888e1426bd94e6f";
 
+/* The input material of every test token: id h'01', the test Master
+ * Secret, AES-CCM-16-64-128 and HKDF SHA-256. `ms` (16 bytes) holds the
+ * secret the views point to. */
+static void test_material(struct gkdc_oscore_input_material *m, uint8_t ms[16])
+{
+  memset(m, 0, sizeof(*m));
+  m->has_id = 1;
+  m->has_ms = 1;
+  m->ms.ptr = ms;
+  m->ms.len = oscore_test_unhex(master_secret_hex, ms, 16);
+  m->aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  m->hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+}
+
 /* Builds a CWT: Encrypt0 (alg 10, kid h'a1') over {1: iss, 3: aud, 4: exp,
  * 7: cti, 8: {4: {0: h'01', 2: ms}}, 9: scope}. */
 /* When set, make_token_cnf() MACs the claims instead of encrypting them. */
@@ -563,13 +577,7 @@ static void test_authz_info_then_oscore(void)
   CU_ASSERT(challenge.len == 2 && challenge.ptr[0] == 0x0a);
 
   /* The client derives the same context and sends GET over OSCORE. */
-  memset(&m, 0, sizeof(m));
-  m.has_id = 1;
-  m.has_ms = 1;
-  m.ms.ptr = ms;
-  m.ms.len = oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
-  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
-  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  test_material(&m, ms);
   client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
   CU_ASSERT_PTR_NOT_NULL_FATAL(client);
   memset(&get, 0, sizeof(get));
@@ -749,12 +757,7 @@ static void test_client_side(void)
                     gkdc_cbor_dec_get_bstr(&v, &n2) &&
                     gkdc_cbor_dec_map_find_int(&dr, 44, &v) &&
                     gkdc_cbor_dec_get_bstr(&v, &id2));
-    memset(&m, 0, sizeof(m));
-    m.has_id = m.has_ms = 1;
-    m.ms.ptr = ms;
-    m.ms.len = 16;
-    m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
-    m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+    test_material(&m, ms);
     kdc_side = gkdc_oscore_ace_derive(cx, &m, n1, n2, id1, id2, GKDC_OSCORE_ACE_SERVER);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kdc_side);
 
@@ -890,13 +893,7 @@ static struct gkdc_oscore_ctx *open_context(const uint8_t nonce1[8])
       !gkdc_cbor_dec_get_bstr(&v, &n2) || !gkdc_cbor_dec_map_find_int(&d, 44, &v) ||
       !gkdc_cbor_dec_get_bstr(&v, &id2))
     return NULL;
-  memset(&m, 0, sizeof(m));
-  m.has_id = 1;
-  m.has_ms = 1;
-  m.ms.ptr = ms;
-  m.ms.len = oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
-  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
-  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  test_material(&m, ms);
   client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
   return client;
 }
