@@ -172,17 +172,19 @@ static void print_diag(const char *what, const uint8_t *payload, size_t len,
 
 /*
  * Posts the Token Transfer Request and sets up the security association of
- * `pc`. Returns 1, or 0 after printing why.
+ * `pc`. The Token Transfer Response stays in `reply` for the KDC's
+ * parameters (kdcchallenge, sign_info, ...); the caller clears it. Returns
+ * 1, or 0 after printing why.
  */
 static int upload_token(const struct join_args *a, const struct gkdc_profile_ops *ops, void *st,
-                        gkdc_profile_client *pc, gkdc_client *c, gkdc_client_session *s) {
+                        gkdc_profile_client *pc, gkdc_client *c, gkdc_client_session *s,
+                        struct gkdc_tool_reply *reply) {
   uint8_t extra[16], *upload = NULL;
   size_t extra_len, extra_count, upload_len = UPLOAD_MAX;
   struct gkdc_client_msg msg;
-  struct gkdc_tool_reply reply;
   int ok = 0;
 
-  memset(&reply, 0, sizeof(reply));
+  memset(reply, 0, sizeof(*reply));
   extra_len = encode_asks(a, extra, sizeof(extra), &extra_count);
   upload = malloc(UPLOAD_MAX);
   if (upload == NULL)
@@ -201,16 +203,16 @@ static int upload_token(const struct join_args *a, const struct gkdc_profile_ops
   msg.payload = upload;
   msg.payload_len = upload_len;
   msg.timeout_ms = JOIN_TIMEOUT_MS;
-  if (!gkdc_tool_call(c, s, &msg, &reply))
+  if (!gkdc_tool_call(c, s, &msg, reply))
     goto out;
 
-  printf("authz-info: %d.%02d\n", GKDC_CODE_CLASS(reply.code), GKDC_CODE_DETAIL(reply.code));
-  print_diag("Token Transfer Response", reply.payload, reply.payload_len, GKDC_DIAG_AS_ACE);
-  if (reply.code != GKDC_CODE(2, 1)) {
+  printf("authz-info: %d.%02d\n", GKDC_CODE_CLASS(reply->code), GKDC_CODE_DETAIL(reply->code));
+  print_diag("Token Transfer Response", reply->payload, reply->payload_len, GKDC_DIAG_AS_ACE);
+  if (reply->code != GKDC_CODE(2, 1)) {
     fprintf(stderr, "gkdc join: the KDC rejected the token\n");
     goto out;
   }
-  if (!ops->client_authz_info_response(st, pc, reply.payload, reply.payload_len)) {
+  if (!ops->client_authz_info_response(st, pc, reply->payload, reply->payload_len)) {
     fprintf(stderr, "gkdc join: invalid Token Transfer Response; no OSCORE context\n");
     goto out;
   }
@@ -218,7 +220,6 @@ static int upload_token(const struct join_args *a, const struct gkdc_profile_ops
   ok = 1;
 
 out:
-  gkdc_tool_reply_clear(&reply);
   free(upload);
   return ok;
 }
@@ -338,10 +339,12 @@ static int run_join(const struct join_args *a) {
   gkdc_client_security *sec;
   gkdc_client *c = NULL;
   gkdc_client_session *s;
+  struct gkdc_tool_reply transfer;
   uint8_t *token_file = NULL;
   size_t token_len = 0, i;
   int ok = 0;
 
+  memset(&transfer, 0, sizeof(transfer));
   if (!gkdc_tool_read_file(a->token_file, TOKEN_FILE_MAX, &token_file, &token_len) ||
       !parse_access_info(token_file, token_len, &args))
     goto out;
@@ -368,7 +371,7 @@ static int run_join(const struct join_args *a) {
   if (c == NULL)
     goto out;
   s = gkdc_client_session_new(c, a->rs_uri, NULL);
-  if (s == NULL || !upload_token(a, ops, prov.state, pc, c, s))
+  if (s == NULL || !upload_token(a, ops, prov.state, pc, c, s, &transfer))
     goto out;
 
   sec = gkdc_client_security_new(ops, prov.state, pc);
@@ -396,6 +399,7 @@ static int run_join(const struct join_args *a) {
   }
 
 out:
+  gkdc_tool_reply_clear(&transfer);
   if (pc != NULL && ops != NULL && ops->client_free != NULL)
     ops->client_free(prov.state, pc);
   gkdc_client_free(c);
