@@ -103,8 +103,9 @@ struct gkdc_client_psk {
 /*
  * Creates a client on the host's CoAP context or on a context of its own.
  * Only one client may use the host's context at a time, because libcoap
- * has one response handler per context. Returns NULL (after logging) when
- * the host has no CoAP context or memory runs out.
+ * has one response handler per context, and it must be freed before the
+ * host stops its context. Returns NULL (after logging) when the host has
+ * no CoAP context, another client uses it, or memory runs out.
  */
 gkdc_client *gkdc_client_new(enum gkdc_client_loop loop);
 
@@ -146,7 +147,9 @@ void gkdc_client_session_free(gkdc_client_session *s);
 /*
  * Protects every later request of the session with `sec` and unprotects
  * their responses. The session takes ownership of `sec` and frees it with
- * itself; NULL removes (and frees) the current one.
+ * itself; NULL removes (and frees) the current one. Pending requests of the
+ * session are cancelled first, because their bindings belong to the old
+ * object.
  */
 void gkdc_client_session_set_security(gkdc_client_session *s, gkdc_client_security *sec);
 
