@@ -66,7 +66,7 @@ struct gkdc_client_msg {
   const uint8_t *payload; /* sent Block1-wise by libcoap when larger than a PDU */
   size_t payload_len;
   int observe;            /* 1 to register as an observer (GET and FETCH) */
-  uint32_t timeout_ms;    /* 0 for GKDC_CLIENT_DEFAULT_TIMEOUT_MS */
+  uint32_t timeout_ms;    /* until the (first) response; 0 for the default */
 };
 
 #define GKDC_CLIENT_DEFAULT_TIMEOUT_MS 10000
