@@ -577,8 +577,22 @@ int gkdc_join_group_join(gkdc_join_group *j)
 
   if (!scope_entry_build(j) || !jg_path(j, NULL, path, sizeof(path)))
     return 0;
-  if (j->has_key && j->n_s_len == 0)
-    fprintf(stderr, "gkdc join: no kdcchallenge yet; the KDC will send one in a 4.00\n");
+
+  /* Without N_S, an empty Join Request asks the KDC for a new one in its
+   * 4.00 (OSCORE profile section 6.2). */
+  if (j->has_key && j->n_s_len == 0) {
+    int got;
+
+    printf("no kdcchallenge yet; asking the KDC for one\n");
+    if (!jg_request(j, GKDC_POST, path, NULL, 0, &reply))
+      return 0;
+    got = jg_take_challenge(j, &reply);
+    if (!got)
+      jg_print_error("the empty Join Request", &reply);
+    gkdc_tool_reply_clear(&reply);
+    if (!got)
+      return 0;
+  }
 
   for (attempt = 0; attempt < 2 && !ok; attempt++) {
     memset(&reply, 0, sizeof(reply));
@@ -613,6 +627,79 @@ int gkdc_join_group_kdcchallenge(const uint8_t *payload, size_t len, struct gkdc
          gkdc_cbor_dec_enter_map(&d, NULL) &&
          gkdc_cbor_dec_map_find_int(&d, GKDC_OAUTH_KDCCHALLENGE, &v) &&
          gkdc_cbor_dec_get_bstr(&v, out) && out->len > 0;
+}
+
+/* True when `id` (a gname or an array of them) names `group`. */
+static int info_names_group(struct gkdc_cbor_dec *d, const char *group)
+{
+  struct gkdc_bytes name;
+  size_t n = 0;
+  size_t i;
+  int found = 0;
+
+  if (gkdc_cbor_dec_peek_type(d) == GKDC_CBOR_TYPE_TSTR)
+    return gkdc_cbor_dec_get_tstr(d, &name) && name.len == strlen(group) &&
+           memcmp(name.ptr, group, name.len) == 0;
+  if (!gkdc_cbor_dec_enter_array(d, &n))
+    return 0;
+  for (i = 0; i < n; i++)
+    if (gkdc_cbor_dec_get_tstr(d, &name) && name.len == strlen(group) &&
+        memcmp(name.ptr, group, name.len) == 0)
+      found = 1;
+  gkdc_cbor_dec_exit(d);
+  return found;
+}
+
+/*
+ * Reads the group's sign_info entry [id, sign_alg, sign_parameters,
+ * sign_key_parameters, cred_fmt] from a Token Transfer Response, keeps
+ * sign_alg for the PoP and checks that the node's credential fits. Groups
+ * without an entry (pairwise-only, or not asked) pass.
+ */
+static int sign_info_check(gkdc_join_group *j, struct gkdc_bytes ttr)
+{
+  struct gkdc_cbor_dec d, v;
+  size_t n = 0;
+  size_t i;
+
+  if (gkdc_cbor_dec_init(&d, ttr.ptr, ttr.len, NULL) != GKDC_CBOR_OK ||
+      !gkdc_cbor_dec_enter_map(&d, NULL) ||
+      !gkdc_cbor_dec_map_find_int(&d, GKDC_OAUTH_SIGN_INFO, &v) ||
+      gkdc_cbor_dec_peek_type(&v) != GKDC_CBOR_TYPE_ARRAY || !gkdc_cbor_dec_enter_array(&v, &n))
+    return 1;
+
+  for (i = 0; i < n; i++) {
+    int64_t alg = 0, kty = 0, crv = 0, fmt = 0;
+    size_t k = 0;
+
+    if (!gkdc_cbor_dec_enter_array(&v, &k) || k < 5)
+      break;
+    if (!info_names_group(&v, j->group)) {
+      gkdc_cbor_dec_exit(&v);
+      continue;
+    }
+    if (!gkdc_cbor_dec_get_int(&v, &alg) || !gkdc_cbor_dec_skip(&v) ||
+        !gkdc_cbor_dec_enter_array(&v, &k) || k < 1 || !gkdc_cbor_dec_get_int(&v, &kty) ||
+        (k > 1 && !gkdc_cbor_dec_get_int(&v, &crv)) || !gkdc_cbor_dec_exit(&v) ||
+        (gkdc_cbor_dec_peek_type(&v) != GKDC_CBOR_TYPE_NULL && !gkdc_cbor_dec_get_int(&v, &fmt)))
+      break;
+    if (alg < INT32_MIN || alg > INT32_MAX)
+      break;
+    j->sign_alg = (int32_t)alg;
+    printf("sign_info of %s: sign_alg %lld, key type %lld, curve %lld, cred_fmt %lld\n",
+           j->group, (long long)alg, (long long)kty, (long long)crv, (long long)fmt);
+    if (j->has_key && (j->key.info->kty != kty || (crv != 0 && j->key.info->curve != crv) ||
+                       (fmt != 0 && fmt != GKDC_COSE_HDR_KCCS))) {
+      fprintf(stderr, "gkdc join: the credential does not fit group %s: it needs key type "
+                      "%lld, curve %lld and credential format %lld\n",
+              j->group, (long long)kty, (long long)crv, (long long)fmt);
+      return 0;
+    }
+    return 1;
+  }
+  if (gkdc_cbor_dec_error(&v) != GKDC_CBOR_OK)
+    fprintf(stderr, "gkdc join: ignoring a malformed sign_info\n");
+  return 1;
 }
 
 /* ---- Lifecycle ---- */
@@ -650,6 +737,22 @@ gkdc_join_group *gkdc_join_group_new(gkdc_client *c, gkdc_client_session *s,
       return NULL;
     }
     j->has_key = 1;
+  }
+
+  if (args->token_transfer_response.len > 0) {
+    struct gkdc_bytes n_s;
+
+    if (j->n_s_len == 0 &&
+        gkdc_join_group_kdcchallenge(args->token_transfer_response.ptr,
+                                     args->token_transfer_response.len, &n_s) &&
+        n_s.len <= sizeof(j->n_s)) {
+      memcpy(j->n_s, n_s.ptr, n_s.len);
+      j->n_s_len = n_s.len;
+    }
+    if (!sign_info_check(j, args->token_transfer_response)) {
+      gkdc_join_group_free(j);
+      return NULL;
+    }
   }
   return j;
 }

@@ -32,6 +32,10 @@ struct gkdc_join_group_args {
   const char *key_file;   /* `gkdc keygen` output (COSE_Key with d); NULL for none */
   const char *cred_file;  /* its credential; NULL for KEY_FILE.ccs */
   struct gkdc_bytes kdcchallenge; /* N_S of the Token Transfer Response; may be empty */
+  struct gkdc_bytes token_transfer_response; /* its whole payload, or empty: when
+                                  * given, kdcchallenge defaults to its N_S and its
+                                  * sign_info entry for the group is checked
+                                  * against the node's credential */
   uint32_t pop_flags;     /* GKDC_POP_F_* of <gkdc/pop.h>, e.g. DER ECDSA for Java */
 };
 
