@@ -578,7 +578,7 @@ int gkdc_join_group_join(gkdc_join_group *j)
   if (!scope_entry_build(j) || !jg_path(j, NULL, path, sizeof(path)))
     return 0;
 
-  /* Without N_S, an empty Join Request asks the KDC for a new one in its
+  /* Without N_S, an empty Join Request gets a new one from the KDC in its
    * 4.00 (OSCORE profile section 6.2). */
   if (j->has_key && j->n_s_len == 0) {
     int got;

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Integration test of the group part of `gkdc join`: an AS (as-token) and a
+# Integration test of the group part of `gkdc join`. An AS (as-token) and a
 # KDC (profile-oscore, kdc-groupcomm, appprofile-group-oscore) run as
-# `gkdc serve` on 127.0.0.1, and joining nodes run against them:
+# `gkdc serve` on 127.0.0.1. Joining nodes run against them and check:
 #   two nodes join and derive matching contexts (node 2's Recipient Key
 #   for node 1 is node 1's Sender Key, the same Signature Encryption Key),
 #   written with mode 0600; a Monitor joins without a credential; a
@@ -186,7 +186,7 @@ if [ -n "$sid1" ] && [ -n "$rk21" ] && [ "$rk21" = "$(fp j1.out 'Sender Key')" ]
 else
   fail "contexts differ: sid1=$sid1 rk21=$rk21 sk1=$(fp j1.out 'Sender Key')"
 fi
-# The context file holds the Sender Key (label 20); the output must not.
+# The context file contains the Sender Key (label 20); the output must not.
 sk1=$($gkdc_cmd inspect -f "$work/ctx1" 2>/dev/null | sed -n "s/^ *20: h'\([0-9a-f]*\)'.*/\1/p")
 if [ -z "$sk1" ]; then
   fail "no Sender Key (20) in the context file"
