@@ -622,7 +622,9 @@ gkdc_oscore_unprotect_request(struct gkdc_oscore_ctx *ctx, const struct gkdc_coa
  * it takes a new Partial IV and sends it. An empty message (code 0) is
  * never protected (INVALID). Outer code 2.04, or 2.05 for a notification,
  * whose inner Observe option is empty and whose outer Observe option keeps
- * the value.
+ * the value. As for requests, the outer (class U) options of `out` are
+ * views into `in`, which must outlive `out`; the OSCORE option and the
+ * ciphertext are in `buf`.
  */
 enum gkdc_oscore_status
 gkdc_oscore_protect_response(struct gkdc_oscore_ctx *ctx, const struct gkdc_coap_msg *in,

@@ -33,6 +33,10 @@
 #define PROTECT_OVERHEAD 512
 /* Buffer of the Echo challenge response, which has no payload. */
 #define ECHO_MSG_MAX 512
+/* Room for the uint option values of a response (Observe, Content-Format,
+ * Max-Age). The outer Observe of a protected notification points into it,
+ * so it lives as long as the protected message. */
+#define OPTION_SCRATCH 16
 
 void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
 {
@@ -95,13 +99,12 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps, gkdc_excha
                                             const struct gkdc_authz *authz,
                                             struct gkdc_oscore_request *binding,
                                             struct gkdc_coap_msg *out, uint8_t **buf,
-                                            size_t *cap)
+                                            size_t *cap, uint8_t scratch[OPTION_SCRATCH])
 {
   struct gkdc_oscore_inner req;
   struct gkdc_peer peer;
   struct gkdc_response resp;
   struct gkdc_coap_msg plain;
-  uint8_t scratch[16];
   int32_t observe = GKDC_OBSERVE_NONE;
   size_t i;
   enum gkdc_oscore_status st;
@@ -140,7 +143,7 @@ static enum gkdc_oscore_status handle_inner(struct profile_state *ps, gkdc_excha
   if (resp.code == 0)
     gkdc_response_set(&resp, GKDC_CODE(5, 0), GKDC_CF_NONE, NULL, 0);
 
-  if (!gkdc_oscore_inner_response(&resp, observe, &plain, scratch, sizeof(scratch))) {
+  if (!gkdc_oscore_inner_response(&resp, observe, &plain, scratch, OPTION_SCRATCH)) {
     gkdc_response_clear(&resp);
     return GKDC_OSCORE_ERR_INVALID;
   }
@@ -256,6 +259,7 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   struct gkdc_oscore_request binding;
   struct gkdc_coap_msg inner, out;
   uint8_t *inner_buf = NULL, *out_buf = NULL, *wire = NULL;
+  uint8_t scratch[OPTION_SCRATCH];
   size_t inner_cap, out_cap = 0, wire_cap, wire_len;
   enum gkdc_oscore_status st;
 
@@ -305,7 +309,8 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
     goto done;
   }
 
-  st = handle_inner(ps, x, ctx, &inner, peer, authz, &binding, &out, &out_buf, &out_cap);
+  st = handle_inner(ps, x, ctx, &inner, peer, authz, &binding, &out, &out_buf, &out_cap,
+                    scratch);
   if (st != GKDC_OSCORE_OK) {
     profile_log(ps, GKDC_LOG_ERR, "cannot protect the response to %s: %s",
          peer != NULL && peer->address != NULL ? peer->address : "?",
