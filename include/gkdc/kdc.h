@@ -214,7 +214,8 @@ struct gkdc_kdc_key_dist {
 struct gkdc_kdc_ops {
   uint32_t size;
 
-  /* Root path of the group resources, e.g. GKDC_KDC_ROOT_PATH. */
+  /* Default root path of the group resources (GKDC_KDC_ROOT_PATH). The
+   * path a running KDC serves can differ: ask root_path_get. */
   const char *root_path;
 
   /*
@@ -313,6 +314,13 @@ struct gkdc_kdc_ops {
                                        size_t payload_len,
                                        struct gkdc_kdc_token_transfer_info *out,
                                        int *err);
+
+  /*
+   * Returns the root path the KDC serves its group resources under, as
+   * configured (no leading '/', e.g. "ace-group"). The string is the
+   * plugin's and stays valid until its fini.
+   */
+  const char *(*root_path_get)(void *st);
 };
 
 #ifdef __cplusplus

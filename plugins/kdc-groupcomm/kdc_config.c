@@ -466,7 +466,9 @@ static int members_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_
     rec.cred.ptr = cred;
     rec.cred.len = cred_len;
     rec.cred_fmt = g->cred_fmt;
-    rec.joined = kdc_now(k);
+    /* One second apart, before anyone else: the listed order is the
+     * order of the credentials in Joining Responses and /creds. */
+    rec.joined = kdc_now(k) - (int64_t)(n - i);
     rec.updated = rec.joined;
     if (!k->store->member_put(k->store_p.state, &rec)) {
       kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: %s", g->name, node_name,

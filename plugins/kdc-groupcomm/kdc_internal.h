@@ -219,7 +219,10 @@ struct kdc_filter {
 
 /* Writes creds (13), peer_roles (14) and peer_identifiers (15) of the
  * members the filter selects, as three pairs (`*pairs` grows by 3, even
- * when no member matched). *matched receives the number of members. */
+ * when no member matched), in join order: by first join time, then by
+ * node name with digit runs compared by value. Pre-provisioned members
+ * count as joined before the group's first node, in their listed order.
+ * *matched receives the number of members. */
 int kdc_put_creds(struct kdc_ctx *c, const struct kdc_filter *f,
                   struct gkdc_cbor_enc *e, size_t *pairs, size_t *matched);
 

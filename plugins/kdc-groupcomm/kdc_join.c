@@ -55,13 +55,24 @@ int kdc_put_key_dist(struct kdc_ctx *c, int context,
   return 1;
 }
 
+/* One member a filter selected, copied out of the store's record. */
+struct creds_entry {
+  int64_t joined;
+  char node_name[KDC_NAME_MAX];
+  uint32_t roles;
+  uint8_t sid[GKDC_STORE_SID_MAX];
+  size_t sid_len;
+  uint8_t *cred;
+  size_t cred_len;
+};
+
 /* Collects the members a filter selects. */
 struct creds_walk {
   const struct kdc_filter *f;
-  struct gkdc_cbor_enc creds;
-  struct gkdc_cbor_enc roles;
-  struct gkdc_cbor_enc ids;
+  struct creds_entry *v;
   size_t count;
+  size_t cap;
+  int failed;
 };
 
 static int id_listed(const struct kdc_filter *f, const struct gkdc_store_member *m)
@@ -91,9 +102,10 @@ static int creds_visit(void *arg, const struct gkdc_store_member *m)
 {
   struct creds_walk *w = arg;
   const struct kdc_filter *f = w->f;
+  struct creds_entry *x;
   int take;
 
-  if (m->cred.len == 0 || !m->has_sender_id)
+  if (m->cred.len == 0 || !m->has_sender_id || m->sender_id.len > GKDC_STORE_SID_MAX)
     return 1;
   if (f->exclude_node != NULL && strcmp(f->exclude_node, m->node_name) == 0)
     return 1;
@@ -106,11 +118,72 @@ static int creds_visit(void *arg, const struct gkdc_store_member *m)
   if (!take)
     return 1;
 
-  gkdc_cbor_enc_put_bstr(&w->creds, m->cred.ptr, m->cred.len);
-  gkdc_cbor_enc_put_uint(&w->roles, m->roles);
-  gkdc_cbor_enc_put_bstr(&w->ids, m->sender_id.ptr, m->sender_id.len);
+  if (w->count == w->cap) {
+    size_t cap = w->cap == 0 ? 16 : w->cap * 2;
+    struct creds_entry *v = realloc(w->v, cap * sizeof(*v));
+
+    if (v == NULL) {
+      w->failed = 1;
+      return 0;
+    }
+    w->v = v;
+    w->cap = cap;
+  }
+  x = &w->v[w->count];
+  memset(x, 0, sizeof(*x));
+  if ((x->cred = malloc(m->cred.len)) == NULL) {
+    w->failed = 1;
+    return 0;
+  }
+  memcpy(x->cred, m->cred.ptr, m->cred.len);
+  x->cred_len = m->cred.len;
+  x->joined = m->joined;
+  snprintf(x->node_name, sizeof(x->node_name), "%s", m->node_name);
+  x->roles = m->roles;
+  memcpy(x->sid, m->sender_id.ptr, m->sender_id.len);
+  x->sid_len = m->sender_id.len;
   w->count++;
   return 1;
+}
+
+/* Compares node names with runs of digits by their value ("n2" < "n10"). */
+static int name_cmp(const char *a, const char *b)
+{
+  while (*a != '\0' && *b != '\0') {
+    if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+      size_t la, lb;
+      int c;
+
+      while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+        a++;
+      while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+        b++;
+      la = strspn(a, "0123456789");
+      lb = strspn(b, "0123456789");
+      if (la != lb)
+        return la < lb ? -1 : 1;
+      if ((c = memcmp(a, b, la)) != 0)
+        return c;
+      a += la;
+      b += lb;
+      continue;
+    }
+    if (*a != *b)
+      return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+    a++;
+    b++;
+  }
+  return *a == *b ? 0 : (*a == '\0' ? -1 : 1);
+}
+
+/* Join order: first join time, then node name. */
+static int creds_order(const void *pa, const void *pb)
+{
+  const struct creds_entry *a = pa, *b = pb;
+
+  if (a->joined != b->joined)
+    return a->joined < b->joined ? -1 : 1;
+  return name_cmp(a->node_name, b->node_name);
 }
 
 int kdc_put_creds(struct kdc_ctx *c, const struct kdc_filter *f,
@@ -118,50 +191,36 @@ int kdc_put_creds(struct kdc_ctx *c, const struct kdc_filter *f,
 {
   const struct kdc_state *k = c->k;
   struct creds_walk w;
-  size_t lens[3] = {0, 0, 0};
-  uint8_t *bufs[3] = {NULL, NULL, NULL};
+  size_t i;
   int ok = 0;
-  int pass;
 
-  /* Pass 0 measures, pass 1 writes. */
-  for (pass = 0; pass < 2; pass++) {
-    memset(&w, 0, sizeof(w));
-    w.f = f;
-    gkdc_cbor_enc_init(&w.creds, bufs[0], lens[0]);
-    gkdc_cbor_enc_init(&w.roles, bufs[1], lens[1]);
-    gkdc_cbor_enc_init(&w.ids, bufs[2], lens[2]);
-    if (!k->store->member_list(k->store_p.state, c->g->name, creds_visit, &w))
-      goto out;
-    if (gkdc_cbor_enc_finish(&w.creds, &lens[0]) != GKDC_CBOR_OK ||
-        gkdc_cbor_enc_finish(&w.roles, &lens[1]) != GKDC_CBOR_OK ||
-        gkdc_cbor_enc_finish(&w.ids, &lens[2]) != GKDC_CBOR_OK)
-      goto out;
-    if (pass == 0) {
-      size_t i;
-
-      for (i = 0; i < 3; i++)
-        if ((bufs[i] = malloc(lens[i] + 1)) == NULL)
-          goto out;
-    }
-  }
+  memset(&w, 0, sizeof(w));
+  w.f = f;
+  if (!k->store->member_list(k->store_p.state, c->g->name, creds_visit, &w) || w.failed)
+    goto out;
+  if (w.count > 1)
+    qsort(w.v, w.count, sizeof(*w.v), creds_order);
 
   *matched = w.count;
   gkdc_cbor_enc_put_uint(e, GKDC_GC_CREDS);
   gkdc_cbor_enc_put_array(e, w.count);
-  gkdc_cbor_enc_put_raw(e, bufs[0], lens[0]);
+  for (i = 0; i < w.count; i++)
+    gkdc_cbor_enc_put_bstr(e, w.v[i].cred, w.v[i].cred_len);
   gkdc_cbor_enc_put_uint(e, GKDC_GC_PEER_ROLES);
   gkdc_cbor_enc_put_array(e, w.count);
-  gkdc_cbor_enc_put_raw(e, bufs[1], lens[1]);
+  for (i = 0; i < w.count; i++)
+    gkdc_cbor_enc_put_uint(e, w.v[i].roles);
   gkdc_cbor_enc_put_uint(e, GKDC_GC_PEER_IDENTIFIERS);
   gkdc_cbor_enc_put_array(e, w.count);
-  gkdc_cbor_enc_put_raw(e, bufs[2], lens[2]);
+  for (i = 0; i < w.count; i++)
+    gkdc_cbor_enc_put_bstr(e, w.v[i].sid, w.v[i].sid_len);
   *pairs += 3;
   ok = 1;
 
 out:
-  free(bufs[0]);
-  free(bufs[1]);
-  free(bufs[2]);
+  for (i = 0; i < w.count; i++)
+    free(w.v[i].cred);
+  free(w.v);
   return ok;
 }
 
@@ -290,7 +349,7 @@ static int join_parse(const struct gkdc_request *req, struct join_req *j)
  * the group and, when `token_id` is stored, a fresh kdcchallenge
  * (RFC 9594 section 4.3.1 and the OSCORE profile's OPT4 answer).
  */
-static int reply_retry(struct kdc_ctx *c, struct gkdc_response *resp)
+static int reply_params(struct kdc_ctx *c, struct gkdc_response *resp, int challenge)
 {
   const struct kdc_state *k = c->k;
   uint8_t buf[KDC_SMALL_BUF];
@@ -313,13 +372,29 @@ static int reply_retry(struct kdc_ctx *c, struct gkdc_response *resp)
     kdc_put_info_entry(k, &e, c->rec, 1);
     pairs++;
   }
-  if (kdc_new_challenge(k, c->authz->token_id, n_s)) {
+  if (challenge && kdc_new_challenge(k, c->authz->token_id, n_s)) {
     gkdc_cbor_enc_put_uint(&e, GKDC_GC_KDCCHALLENGE);
     gkdc_cbor_enc_put_bstr(&e, n_s, sizeof(n_s));
     pairs++;
   }
   gkdc_cbor_enc_map_end(&e, mark, pairs);
   return kdc_reply_enc(resp, GKDC_CODE(4, 0), GKDC_CF_ACE_GROUPCOMM_CBOR, &e);
+}
+
+static int reply_retry(struct kdc_ctx *c, struct gkdc_response *resp)
+{
+  return reply_params(c, resp, 1);
+}
+
+/*
+ * Answers a Join Request that is wrong in a way no error id names: 4.00
+ * with the group's sign_info and ecdh_info entries in Content-Format 261
+ * (the OSCORE profile, section 6.2, requires this body for every 4.00 to
+ * a Join Request that is not problem details). The stored N_S stays.
+ */
+static int reply_bad_join(struct kdc_ctx *c, struct gkdc_response *resp)
+{
+  return reply_params(c, resp, 0);
 }
 
 /* Reads the N_S stored with the requester's token into n_s (capacity
@@ -443,8 +518,9 @@ struct join_out {
 
 /* Writes the Join Response into a buffer of `cap` bytes. */
 static int join_response(struct kdc_ctx *c, struct join_req *j,
-                         struct join_out *o, uint64_t roles, uint8_t *buf,
-                         size_t cap, struct gkdc_cbor_enc *e)
+                         struct join_out *o, uint64_t roles,
+                         const uint8_t *kdc_pop, size_t kdc_pop_len,
+                         uint8_t *buf, size_t cap, struct gkdc_cbor_enc *e)
 {
   struct gkdc_ap_member am;
   size_t mark;
@@ -488,8 +564,7 @@ static int join_response(struct kdc_ctx *c, struct join_req *j,
     gkdc_cbor_enc_put_raw(e, c->g->policies, c->g->policies_len);
     pairs++;
   }
-  if (!kdc_put_kdc_pop(c->k, c->g, c->rec, j->cnonce, o->info, 0, e))
-    return 0;
+  gkdc_cbor_enc_put_raw(e, kdc_pop, kdc_pop_len);
   pairs += 3;
   gkdc_cbor_enc_put_uint(e, GKDC_GC_REKEYING_SCHEME);
   gkdc_cbor_enc_put_uint(e, GKDC_GC_REKEY_POINT_TO_POINT);
@@ -530,6 +605,8 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
   size_t buf_cap = 0;
   size_t cap;
   struct gkdc_cbor_enc e;
+  uint8_t kdc_pop[GKDC_CRED_MAX_LEN + KDC_NONCE_LEN + GKDC_POP_MAX_EVIDENCE_LEN + 16];
+  size_t kdc_pop_len = 0;
   int in_tx = 0;
   int ok;
 
@@ -544,17 +621,19 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
     return kdc_reply_problem(resp, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE,
                              "group currently not active");
   if (!join_parse(req, &j))
-    return kdc_reply(resp, GKDC_CODE(4, 0));
+    return reply_bad_join(c, resp);
   if (!j.has_scope || !j.has_cnonce || j.cnonce.len == 0 ||
       j.cnonce.len > KDC_NONCE_MAX)
-    return kdc_reply(resp, GKDC_CODE(4, 0));
+    return reply_bad_join(c, resp);
   if (j.has_get_creds && !j.get_creds_null &&
       (!j.filter.inclusion || j.filter.role_count == 0 || j.filter.id_count != 0))
-    return kdc_reply(resp, GKDC_CODE(4, 0));
+    return reply_bad_join(c, resp);
 
   if (!k->ap->join_scope_parse(k->ap_p.state, j.scope, c->g->name, &roles, &fail)) {
     if (fail.code == 0)
       fail.code = GKDC_CODE(4, 0);
+    if (fail.code == GKDC_CODE(4, 0) && fail.error_id < 0)
+      return reply_bad_join(c, resp);
     return kdc_reply_fail(resp, &fail);
   }
   if ((roles & ~c->granted) != 0)
@@ -566,12 +645,20 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
     const struct gkdc_store_member *m = c->mrec;
     int stored = m != NULL && m->cred.len > 0;
 
-    if (j.has_pop && j.pop.len == 0)
-      return kdc_reply_problem(resp, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP,
-                               "empty proof-of-possession evidence");
+    /* An empty PoP is valid only for a credential whose possession the
+     * KDC already proved: this member's stored one (section 6.1 of the
+     * OSCORE profile); otherwise 4.00 with error 3. */
+    if (j.has_pop && j.pop.len == 0) {
+      if (!stored || !(m->flags & GKDC_STORE_MEMBER_POP_DONE) ||
+          (j.has_cred && j.cred.len > 0 &&
+           (j.cred.len != m->cred.len || memcmp(j.cred.ptr, m->cred.ptr, m->cred.len) != 0)))
+        return kdc_reply_problem(resp, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP,
+                                 "empty proof-of-possession evidence");
+      j.has_pop = 0;
+    }
     if (j.has_pop) {
       if (!j.has_cred || j.cred.len == 0)
-        return kdc_reply(resp, GKDC_CODE(4, 0));
+        return reply_bad_join(c, resp);
       if (!kdc_check_cred_pop(c, j.cred, j.scope, j.cnonce, j.pop, &newcred,
                               &newfmt, resp))
         return GKDC_HANDLED;
@@ -588,14 +675,14 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
     } else if (!stored && !j.has_cred) {
       return reply_retry(c, resp);
     } else {
-      return kdc_reply(resp, GKDC_CODE(4, 0));
+      return reply_bad_join(c, resp);
     }
   }
 
   control_uri[0] = '\0';
   if (j.has_control_uri) {
     if (j.control_uri.len == 0 || j.control_uri.len >= sizeof(control_uri)) {
-      ok = kdc_reply(resp, GKDC_CODE(4, 0));
+      ok = reply_bad_join(c, resp);
       goto out;
     }
     memcpy(control_uri, j.control_uri.ptr, j.control_uri.len);
@@ -687,6 +774,19 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
   kdc_log(k, GKDC_LOG_INFO, "group %s: node %s %s with roles %u", c->g->name,
           o.node_name, c->mrec != NULL ? "re-joined" : "joined", (unsigned)roles);
 
+  /* kdc_cred, kdc_nonce and kdc_cred_verify: one N_KDC and one PoP,
+   * whatever buffer the rest of the response needs. */
+  {
+    struct gkdc_cbor_enc pe;
+
+    gkdc_cbor_enc_init(&pe, kdc_pop, sizeof(kdc_pop));
+    if (!kdc_put_kdc_pop(k, c->g, c->rec, j.cnonce, o.info, 0, &pe) ||
+        gkdc_cbor_enc_finish(&pe, &kdc_pop_len) != GKDC_CBOR_OK) {
+      ok = kdc_reply(resp, GKDC_CODE(5, 0));
+      goto out;
+    }
+  }
+
   /* The response, in a buffer that grows when the credentials need it. */
   ok = 0;
   for (cap = 4096; cap <= ((size_t)16 << 20); cap *= 4) {
@@ -697,7 +797,7 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
     if ((buf = malloc(cap)) == NULL)
       break;
     buf_cap = cap;
-    if (join_response(c, &j, &o, roles, buf, cap, &e) &&
+    if (join_response(c, &j, &o, roles, kdc_pop, kdc_pop_len, buf, cap, &e) &&
         gkdc_cbor_enc_finish(&e, NULL) == GKDC_CBOR_OK) {
       ok = 1;
       break;

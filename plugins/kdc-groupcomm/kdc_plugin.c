@@ -132,6 +132,13 @@ static int op_evict(void *st, const char *name, const char *node_name, int *err)
   return 1;
 }
 
+static const char *op_root_path_get(void *st)
+{
+  const struct kdc_state *k = st;
+
+  return k->root;
+}
+
 static const struct gkdc_kdc_ops kdc_ops = {
     .size = sizeof(struct gkdc_kdc_ops),
     .root_path = GKDC_KDC_ROOT_PATH,
@@ -146,6 +153,7 @@ static const struct gkdc_kdc_ops kdc_ops = {
     .key_dist_parse = kdc_key_dist_parse,
     .token_transfer_request = kdc_token_transfer_request,
     .token_transfer_response_parse = kdc_token_transfer_response_parse,
+    .root_path_get = op_root_path_get,
 };
 
 /* Adds the root route and one prefix route per group. */
