@@ -43,20 +43,9 @@ coap_context_t *gkdc_coap_context(void) {
   return ctx;
 }
 
-/* libcoap's log lines end in a newline; gkdc's do not. */
+/* Keeps message payloads out of the log; see gkdc_log_libcoap(). */
 static void log_handler(coap_log_t level, const char *message) {
-  size_t len = strlen(message);
-  int gkdc_level;
-
-  while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r'))
-    len--;
-  if (level <= LOG_ERR)
-    gkdc_level = GKDC_LOG_ERR;
-  else if (level >= LOG_DEBUG)
-    gkdc_level = GKDC_LOG_DEBUG;
-  else
-    gkdc_level = (int)level;
-  gkdc_log(gkdc_level, "coap", "%.*s", (int)len, message);
+  gkdc_log_libcoap((int)level, message);
 }
 
 /* Returns the most detailed enabled gkdc log level as a libcoap level. */
@@ -218,7 +207,7 @@ int gkdc_coap_start(const gkdc_cfg *root) {
   coap_startup();
   started_libcoap = 1;
   coap_set_log_handler(log_handler);
-  coap_set_show_pdu_output(0); /* PDU dumps go through log_handler too */
+  coap_set_show_pdu_output(0); /* message dumps go through log_handler too */
   coap_set_log_level(libcoap_level());
   coap_dtls_set_log_level(libcoap_level() < LOG_INFO ? libcoap_level() : LOG_INFO);
 

@@ -41,6 +41,16 @@ const char *gkdc_log_level_name(int level);
 typedef void (*gkdc_log_hook_fn)(void *arg, int level, const char *who,
                                  const char *msg);
 void gkdc_log_set_hook(gkdc_log_hook_fn fn, void *arg);
+/*
+ * Logs one line of libcoap's log output under the component "coap".
+ * `level` is libcoap's level (a syslog LOG_* value). The payload in
+ * libcoap's message dumps never reaches the log, because over DTLS it is
+ * plaintext and can contain keys: the line of the message header keeps its
+ * options but not the payload, and the hex and text lines of a binary
+ * payload ("<<...>>") are dropped. A client that installs its own libcoap
+ * log handler calls this too.
+ */
+void gkdc_log_libcoap(int level, const char *message);
 
 #define GKDC_ERR(...) gkdc_log(GKDC_LOG_ERR, "host", __VA_ARGS__)
 #define GKDC_WARN(...) gkdc_log(GKDC_LOG_WARNING, "host", __VA_ARGS__)

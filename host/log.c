@@ -156,3 +156,46 @@ void gkdc_log(int level, const char *who, const char *fmt, ...) {
   gkdc_vlog(level, who, fmt, ap);
   va_end(ap);
 }
+
+/*
+ * libcoap 4.3.1 dumps a message as a header line "v:1 t:CON c:POST i:1234
+ * {token} [ options ] :: PAYLOAD", where PAYLOAD is the text in quotes or
+ * "binary data length N"; a binary payload follows as two lines that start
+ * with "<<" (hex, then characters).
+ */
+#define COAP_PAYLOAD_SEPARATOR " :: "
+#define COAP_BINARY_PAYLOAD "binary data length "
+
+void gkdc_log_libcoap(int level, const char *message) {
+  size_t len = message != NULL ? strlen(message) : 0;
+  const char *payload;
+
+  if (level <= GKDC_LOG_ERR)
+    level = GKDC_LOG_ERR;
+  else if (level >= GKDC_LOG_DEBUG)
+    level = GKDC_LOG_DEBUG;
+
+  /* libcoap's lines end in a newline; gkdc's do not. */
+  while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r'))
+    len--;
+  if (len == 0)
+    return;
+
+  /* The hex and text lines of a binary payload. */
+  if (len >= 2 && message[0] == '<' && message[1] == '<')
+    return;
+
+  payload = strncmp(message, "v:", 2) == 0 ? strstr(message, COAP_PAYLOAD_SEPARATOR) : NULL;
+  if (payload != NULL && (size_t)(payload - message) < len) {
+    size_t head_len = (size_t)(payload - message);
+    const char *rest = payload + strlen(COAP_PAYLOAD_SEPARATOR);
+
+    if (strncmp(rest, COAP_BINARY_PAYLOAD, strlen(COAP_BINARY_PAYLOAD)) == 0)
+      gkdc_log(level, "coap", "%.*s", (int)len, message);
+    else
+      gkdc_log(level, "coap", "%.*s" COAP_PAYLOAD_SEPARATOR "text payload not logged",
+               (int)head_len, message);
+    return;
+  }
+  gkdc_log(level, "coap", "%.*s", (int)len, message);
+}

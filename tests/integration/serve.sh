@@ -182,6 +182,13 @@ else
   fail "block-wise GET with 128-byte blocks: body differs"
 fi
 
+# A block past the end of the body is the client's error, not the host's.
+out=$(run_client -m get -b 1000,64 "$coap/test/large" 2>&1)
+case "$out" in
+  *4.00*) pass "Block2 past the end answers 4.00" ;;
+  *) fail "Block2 past the end: '$(echo "$out" | head -c 200)'" ;;
+esac
+
 # ---- block-wise POST (Block1) ----
 pattern_bytes 3000 | tr 'a-z' 'A-Z' >"$work/upload"
 run_client -m post -b 64 -t 42 -f "$work/upload" -o "$work/echo" "$coap/test/echo"
@@ -336,8 +343,10 @@ if [ "$failures" -ne 0 ]; then
 fi
 
 # ---- a host without routes or interceptor ----
+# It logs at debug level, where libcoap dumps every message: the payloads
+# must stay out of the log (over DTLS they are plaintext and can hold keys).
 cat >"$work/bare.cfg" <<EOF
-log = { level = "info"; sink = "stderr"; };
+log = { level = "debug"; sink = "stderr"; };
 plugin_dir = ( "$top_builddir/plugins" );
 plugins = ( "alg-boringssl" );
 state_dir = "$work";
@@ -364,6 +373,20 @@ if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
   pass "/.well-known/core of a host without routes is empty"
 else
   fail "/.well-known/core of a bare host: status $rc, '$out'"
+fi
+run_client -m post -t 0 -e "text-payload-marker" "$bare/test/missing" >/dev/null 2>&1
+run_client -m post -t 60 -e "binary-payload-marker" "$bare/test/missing" >/dev/null 2>&1
+if grep -q "c:POST" "$work/bare.log" && grep -q "binary data length 21" "$work/bare.log"; then
+  pass "debug log shows the messages"
+else
+  fail "debug log does not show the POST requests"
+fi
+# "binary-payload-marker" in hex, and the start of its character dump.
+if grep -q -e "payload-marker" -e "62696e6172792d" -e "b i n a r y" "$work/bare.log"; then
+  fail "debug log shows a payload: $(grep -e "payload-marker" -e "62696e6172792d" \
+    -e "b i n a r y" "$work/bare.log" | head -n 2)"
+else
+  pass "debug log leaves out the payloads"
 fi
 kill -TERM "$server_pid"
 wait "$server_pid"

@@ -444,6 +444,75 @@ static void test_timer_repeat(void) {
   CU_ASSERT_EQUAL(gkdc_timer_next_delay(), UINT64_MAX);
 }
 
+/* ---- libcoap's log lines ---- */
+
+static void libcoap_to_gkdc_log(coap_log_t level, const char *message) {
+  gkdc_log_libcoap((int)level, message);
+}
+
+/* Dumps a 2.05 response with `payload` through libcoap's own PDU dump. */
+static void dump_response(uint16_t content_format, const char *payload) {
+  coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_ACK, COAP_RESPONSE_CODE(205), 0x1234, 1024);
+  uint8_t buf[4];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pdu);
+  coap_add_token(pdu, 2, (const uint8_t *)"\x0b\x71");
+  coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                  coap_encode_var_safe(buf, sizeof(buf), content_format), buf);
+  coap_add_data(pdu, strlen(payload), (const uint8_t *)payload);
+  coap_show_pdu(LOG_DEBUG, pdu);
+  coap_delete_pdu(pdu);
+}
+
+/* True when no captured line contains `text`. */
+static int capture_lacks(const char *text) {
+  return capture_find(0, text) == NULL;
+}
+
+/*
+ * libcoap's message dumps, at debug level, show the payload, which over
+ * DTLS is plaintext and can hold keys (the Master Secret of a /token
+ * response). The log keeps the header and options of the message and drops
+ * the payload.
+ */
+static void test_libcoap_dump_hides_payload(void) {
+  coap_startup();
+  coap_set_log_handler(libcoap_to_gkdc_log);
+  coap_set_show_pdu_output(0);
+  coap_set_log_level(LOG_DEBUG);
+  capture_start();
+
+  /* A binary payload (application/cbor): libcoap prints hex and text lines. */
+  dump_response(60, "KEYMATERIAL-0123456789");
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_DEBUG, "c:2.05"));
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_DEBUG, "binary data length 22"));
+  CU_ASSERT_TRUE(capture_lacks("4b45594d4154455249414c"));
+  CU_ASSERT_TRUE(capture_lacks("K E Y"));
+  CU_ASSERT_TRUE(capture_lacks("KEYMATERIAL"));
+  CU_ASSERT_TRUE(capture_lacks("<<"));
+
+  /* A text payload: libcoap prints it in quotes on the header line. */
+  captured_count = 0;
+  dump_response(0, "secret-password-text");
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_DEBUG, "c:2.05"));
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_DEBUG, "text payload not logged"));
+  CU_ASSERT_TRUE(capture_lacks("secret-password-text"));
+
+  /* Other libcoap lines pass unchanged, at the matching gkdc level. */
+  captured_count = 0;
+  gkdc_log_libcoap(LOG_WARNING, "coap_pdu_resize: pdu too big\n");
+  gkdc_log_libcoap(LOG_EMERG, "fatal\n");
+  gkdc_log_libcoap(LOG_DEBUG + 2, "cipher\n");
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_WARNING, "coap_pdu_resize: pdu too big"));
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, "fatal"));
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_DEBUG, "cipher"));
+  CU_ASSERT_EQUAL(capture_index("coap_pdu_resize: pdu too big"), 0);
+
+  capture_stop();
+  coap_set_log_level(LOG_WARNING);
+  coap_cleanup();
+}
+
 int main(void) {
   CU_pSuite suite;
 
@@ -460,6 +529,7 @@ int main(void) {
   CU_add_test(suite, "inner dispatch cannot defer", test_inner_dispatch_cannot_defer);
   CU_add_test(suite, "intercept single owner", test_intercept_single_owner);
   CU_add_test(suite, "notification type CON then NON", test_notification_type);
+  CU_add_test(suite, "libcoap dump hides payload", test_libcoap_dump_hides_payload);
 
   suite = CU_add_suite("timer", NULL, NULL);
   CU_add_test(suite, "timer order", test_timer_order);
