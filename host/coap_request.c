@@ -157,6 +157,19 @@ static void release_copy(coap_session_t *session, void *app_ptr) {
   free(copy);
 }
 
+/* True when `request` asks, with Block2, for a block that starts at or
+ * after the end of a body of `length` bytes (the check of libcoap 4.3.1's
+ * coap_add_data_large_response). */
+static int block2_past_end(coap_session_t *session, const coap_pdu_t *request,
+                           size_t length, unsigned *num) {
+  coap_block_b_t block;
+
+  if (request == NULL || !coap_get_block_b(session, request, COAP_OPTION_BLOCK2, &block))
+    return 0;
+  *num = block.num;
+  return block.num != 0 && length <= ((size_t)block.num << (block.szx + 4));
+}
+
 int gkdc_coap_write_response(coap_resource_t *resource, coap_session_t *session,
                              const coap_pdu_t *request, const coap_string_t *query,
                              const struct gkdc_response *resp, coap_pdu_t *pdu) {
@@ -184,10 +197,21 @@ int gkdc_coap_write_response(coap_resource_t *resource, coap_session_t *session,
      * NOTE: libcoap 4.3.1 matches later Block2 requests by resource, method
      * and query, and every route shares the unknown resource, so two
      * interleaved block-wise GETs of different paths on one session mix. */
-    struct body_copy *copy = malloc(sizeof(*copy) + resp->payload_len);
+    struct body_copy *copy;
     int max_age = resp->max_age < 0 ? -1
                   : resp->max_age > INT_MAX ? INT_MAX : (int)resp->max_age;
+    unsigned num = 0;
 
+    /* A block past the end is the client's error: libcoap would fail
+     * here, and the host would answer 5.00 and log an error. */
+    if (block2_past_end(session, request, resp->payload_len, &num)) {
+      gkdc_log(GKDC_LOG_DEBUG, "coap", "Block2 number %u is past the end of the %zu-byte "
+               "body; answering 4.00", num, resp->payload_len);
+      coap_pdu_set_code(pdu, COAP_RESPONSE_CODE(400));
+      return 1;
+    }
+
+    copy = malloc(sizeof(*copy) + resp->payload_len);
     if (copy == NULL)
       return 0;
     copy->len = resp->payload_len;
