@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -284,6 +285,7 @@ static int set_include_dir(config_t *cfg, const char *path) {
  * source in messages when libconfig has no file name for it.
  */
 static int load(const char *path, const char *text, const char *label) {
+  struct stat st;
   config_t *cfg;
   char *old_label;
   int ok = 0;
@@ -308,6 +310,13 @@ static int load(const char *path, const char *text, const char *label) {
    * (libconfig 1.5 uses that one directory for nested includes too). */
   if (path != NULL && !set_include_dir(cfg, path)) {
     GKDC_ERR("config %s: out of memory", label);
+    goto out;
+  }
+
+  /* libconfig opens a directory without error and then fails with an
+   * unrelated errno, so a directory is named here. */
+  if (path != NULL && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    GKDC_ERR("config %s: is a directory; give the path of the config file", label);
     goto out;
   }
 

@@ -136,6 +136,12 @@ static void test_file_errors_name_file_and_line(void) {
   CU_ASSERT_EQUAL(gkdc_config_load("/nonexistent/gkdc.conf"), 0);
   CU_ASSERT_PTR_NOT_NULL(capture_find(
       GKDC_LOG_ERR, "config /nonexistent/gkdc.conf: cannot read the file: No such file"));
+
+  capture_start();
+  CU_ASSERT_EQUAL(gkdc_config_load(tmp_dir), 0);
+  snprintf(expected, sizeof(expected), "config %s: is a directory", tmp_dir);
+  CU_ASSERT_PTR_NOT_NULL(capture_find(GKDC_LOG_ERR, expected));
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_ERR), 1);
 }
 
 static void test_include_names_included_file(void) {
