@@ -10,11 +10,12 @@
  * by `cnf` {3: id} and replaces the bound token.
  *
  * A token posted again without protection gets a new context, which
- * replaces the one it was bound to.
+ * replaces the one it was bound to once it has verified a request. "The
+ * same token" means the same decrypted claims; another token that reuses
+ * a cti already seen gets 4.01.
  *
- * NOTE: not implemented yet: tokens signed by the AS (only keys shared
- * with it are configured), and cti values in the Java text form ("rs20");
- * an exi token's cti must end in an 8-byte sequence number.
+ * NOTE: not implemented yet: tokens signed by the AS (COSE_Sign1), since
+ * only keys shared with it are configured.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,13 @@
 /* Sizes of nonce2 and of the buffer for the KDC's response pairs. */
 #define NONCE2_LEN 8
 #define KDC_ENTRIES_MAX 2048
+
+/* Default rate limit of unprotected uploads: per second, and burst. */
+#define AUTHZ_RATE_DEFAULT 50
+#define AUTHZ_BURST_DEFAULT 100
+
+static int claims_digest(const struct gkdc_crypto *cx, const struct gkdc_cwt_claims *c,
+                         uint8_t digest[32]);
 
 /* OAuth error code of RFC 9200 section 5.8.3 sent with 4.00. */
 #define OAUTH_ERROR_KEY 30
@@ -45,6 +53,17 @@ int profile_authz_configure(struct profile_state *ps)
     return 1; /* no /authz-info */
   if (!gkdc_cfg_get_string(cfg, "issuer", &ps->issuer))
     ps->issuer = NULL;
+
+  ps->authz_rate = AUTHZ_RATE_DEFAULT;
+  ps->authz_rate_burst = AUTHZ_BURST_DEFAULT;
+  gkdc_cfg_get_int(cfg, "authz_info_rate", &ps->authz_rate);
+  gkdc_cfg_get_int(cfg, "authz_info_burst", &ps->authz_rate_burst);
+  if (ps->authz_rate < 0 || ps->authz_rate_burst < 1 || ps->authz_rate_burst > 1000000) {
+    profile_log(ps, GKDC_LOG_ERR, "authz_info_rate must be >= 0 and authz_info_burst 1 to "
+                "1000000");
+    return 0;
+  }
+  ps->authz_tokens_milli = ps->authz_rate_burst * 1000;
 
   keys = gkdc_cfg_get0(cfg, "as_keys");
   for (i = 0; keys != NULL && i < gkdc_cfg_count(keys); i++) {
@@ -71,6 +90,14 @@ int profile_authz_configure(struct profile_state *ps)
       return 0;
     }
     ak->alg = (int32_t)alg;
+    if (!gkdc_cfg_get_bool(k, "time_ms", &ak->time_ms))
+      ak->time_ms = 0;
+    if (!gkdc_cfg_get_int(k, "lifetime", &ak->lifetime))
+      ak->lifetime = 0;
+    if (ak->lifetime < 0 || ak->lifetime > INT32_MAX) {
+      profile_log(ps, GKDC_LOG_ERR, "%s: invalid lifetime", gkdc_cfg_where(k));
+      return 0;
+    }
     ps->as_key_count++;
   }
   return 1;
@@ -80,6 +107,7 @@ int profile_authz_configure(struct profile_state *ps)
 struct unwrap_state {
   const struct profile_state *ps;
   int encrypted; /* a COSE_Encrypt0 layer was met */
+  const struct as_key *key; /* the last key handed out: the AS's switches */
 };
 
 /* Key callback of gkdc_cwt_unwrap(): a key shared with the AS, by kid, or
@@ -102,6 +130,7 @@ static int find_as_key(void *arg, const struct gkdc_cwt_key_query *q, const uint
                     : ps->as_key_count == 1;
 
     if (match) {
+      u->key = k;
       *key = k->key;
       *key_len = k->key_len;
       *key_alg = k->alg;
@@ -196,7 +225,8 @@ static struct bound_token *bind_token(const struct profile_state *ps,
   }
   bt->scope = copy_bytes(c->scope.ptr, c->scope.len);
   bt->audience = strdup(ps->audience);
-  if (bt->token_id == NULL || bt->scope == NULL || bt->audience == NULL) {
+  if (bt->token_id == NULL || bt->scope == NULL || bt->audience == NULL ||
+      !claims_digest(cx, c, bt->claims_digest)) {
     profile_bound_token_free(bt);
     return NULL;
   }
@@ -229,14 +259,91 @@ const struct gkdc_authz *profile_context_authz(const struct gkdc_oscore_ctx *ctx
   return &bt->authz;
 }
 
+/* The kid of a cnf map {3: kid}, the only method an update may use. */
+static int cnf_kid(struct gkdc_bytes cnf, struct gkdc_bytes *kid)
+{
+  struct gkdc_cbor_dec d, v;
+  size_t pairs;
+
+  return gkdc_cbor_dec_init(&d, cnf.ptr, cnf.len, NULL) == GKDC_CBOR_OK &&
+         gkdc_cbor_dec_enter_map(&d, &pairs) && pairs == 1 &&
+         gkdc_cbor_dec_map_find_int(&d, GKDC_CNF_KID, &v) && gkdc_cbor_dec_get_bstr(&v, kid);
+}
+
+/* Rounds a time claim in milliseconds down to seconds. */
+static int64_t ms_to_s(int64_t v)
+{
+  return v >= 0 ? v / 1000 : -((-v + 999) / 1000);
+}
+
+/*
+ * The interop switches of the AS whose key opened the token, off by
+ * default: time claims in milliseconds become seconds (exi rounded up),
+ * and a token without exp and exi gets exp = now + lifetime.
+ */
+static void apply_as_switches(const struct as_key *k, int64_t now, struct gkdc_cwt_claims *c)
+{
+  if (k == NULL)
+    return;
+  if (k->time_ms) {
+    c->exp = ms_to_s(c->exp);
+    c->nbf = ms_to_s(c->nbf);
+    c->iat = ms_to_s(c->iat);
+    c->exi = c->exi / 1000 + (c->exi % 1000 != 0);
+  }
+  if (k->lifetime > 0 && !(c->present & (GKDC_CWT_HAS_EXP | GKDC_CWT_HAS_EXI))) {
+    c->exp = now + k->lifetime;
+    c->present |= GKDC_CWT_HAS_EXP;
+  }
+}
+
+/* SHA-256 of the decrypted claims, which tells a token posted again from
+ * another token with the same cti. */
+static int claims_digest(const struct gkdc_crypto *cx, const struct gkdc_cwt_claims *c,
+                         uint8_t digest[32])
+{
+  uint8_t d[GKDC_MAX_HASH_LEN];
+  size_t d_len = sizeof(d);
+
+  if (!gkdc_crypto_hash(cx, GKDC_COSE_ALG_SHA256, c->encoded.ptr, c->encoded.len, d, &d_len) ||
+      d_len != 32)
+    return 0;
+  memcpy(digest, d, 32);
+  return 1;
+}
+
+/* Returns 1 when a live context or the store holds another token with
+ * the cti of `c`. */
+static int cti_reused(struct profile_state *ps, const struct gkdc_crypto *cx,
+                      const struct gkdc_cwt_claims *c)
+{
+  uint8_t digest[32];
+  size_t i;
+
+  if (!(c->present & GKDC_CWT_HAS_CTI))
+    return 0; /* the token's id is the digest of its claims */
+  if (!claims_digest(cx, c, digest))
+    return 1;
+  for (i = 0; i < gkdc_oscore_ctxset_count(ps->contexts); i++) {
+    const struct bound_token *bt = gkdc_oscore_ctxset_get0(ps->contexts, i)->user;
+
+    if (bt != NULL && bt->authz.token_id.len == c->cti.len &&
+        memcmp(bt->authz.token_id.ptr, c->cti.ptr, c->cti.len) == 0 &&
+        memcmp(bt->claims_digest, digest, sizeof(digest)) != 0)
+      return 1;
+  }
+  return profile_store_cti_reused(ps, c->cti, c->encoded);
+}
+
 /* Verifies the token and checks its claims; returns 0 and the response
  * code on failure. */
 static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
                         struct gkdc_bytes token, int64_t now, uint8_t *work, size_t work_len,
                         struct gkdc_cwt_claims *c, uint8_t *code)
 {
-  struct unwrap_state u = {ps, 0};
+  struct unwrap_state u = {ps, 0, NULL};
   enum gkdc_cose_err err;
+  struct gkdc_bytes kid;
 
   err = gkdc_cwt_unwrap(cx, token.ptr, token.len, GKDC_COSE_ENCRYPT0, find_as_key, &u, work,
                         work_len, c, NULL);
@@ -247,9 +354,13 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
     return 0;
   }
 
+  apply_as_switches(u.key, now, c);
+
   /* A token that carries a Master Secret must be encrypted for the RS
-   * (RFC 9200 section 6.1); a MACed one would have shown it on the way. */
-  if (!u.encrypted) {
+   * (RFC 9200 section 6.1); a MACed one would have shown it on the way.
+   * A bare COSE_Mac0 is fine for a cnf that only names the kid of an
+   * existing context (an access-rights update, RFC 9203 section 4.4). */
+  if (!u.encrypted && !((c->present & GKDC_CWT_HAS_CNF) && cnf_kid(c->cnf, &kid))) {
     profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: not encrypted");
     *code = GKDC_CODE(4, 1);
     return 0;
@@ -276,6 +387,13 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   }
   /* A token with exi needs a cti whose sequence number is not expired. */
   if ((c->present & GKDC_CWT_HAS_EXI) && !profile_store_cti_check(ps, c)) {
+    *code = GKDC_CODE(4, 1);
+    return 0;
+  }
+  /* Another token with a cti already seen (RFC 9200 section 5.10.1.1). */
+  if (cti_reused(ps, cx, c)) {
+    profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: its cti was used by "
+                "another token");
     *code = GKDC_CODE(4, 1);
     return 0;
   }
@@ -316,12 +434,14 @@ static int kdc_pairs(struct profile_state *ps, const struct gkdc_authz *authz,
   return 1;
 }
 
-/* Removes the other contexts bound to the token of `ctx`. */
-static void replace_reposted(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
+void profile_authz_replace_reposted(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
 {
-  const struct bound_token *bt = ctx->user;
+  struct bound_token *bt = ctx->user;
   size_t i = 0;
 
+  if (bt == NULL)
+    return;
+  bt->replaces_pending = 0;
   while (i < gkdc_oscore_ctxset_count(ps->contexts)) {
     struct gkdc_oscore_ctx *other = gkdc_oscore_ctxset_get0(ps->contexts, i);
     const struct bound_token *obt = other->user;
@@ -330,12 +450,61 @@ static void replace_reposted(struct profile_state *ps, const struct gkdc_oscore_
         obt->authz.token_id.len == bt->authz.token_id.len &&
         memcmp(obt->authz.token_id.ptr, bt->authz.token_id.ptr, bt->authz.token_id.len) == 0) {
       profile_log(ps, GKDC_LOG_INFO, "/authz-info: a reposted token replaces its context");
+      /* RFC 9203 section 6: the observations under the old context end
+       * with it; no notification goes out under it again. */
       profile_observe_drop_ctx(ps, other);
+      profile_store_forget_ctx(ps, other);
       gkdc_oscore_ctxset_remove(ps->contexts, other);
       continue;
     }
     i++;
   }
+}
+
+int profile_authz_has_sibling(const struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
+{
+  const struct bound_token *bt = ctx->user;
+  size_t i;
+
+  if (bt == NULL)
+    return 0;
+  for (i = 0; i < gkdc_oscore_ctxset_count(ps->contexts); i++) {
+    const struct gkdc_oscore_ctx *other = gkdc_oscore_ctxset_get0(ps->contexts, i);
+    const struct bound_token *obt = other->user;
+
+    if (other != ctx && obt != NULL && obt->authz.token_id.len == bt->authz.token_id.len &&
+        memcmp(obt->authz.token_id.ptr, bt->authz.token_id.ptr, bt->authz.token_id.len) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/*
+ * Takes one upload from the rate limit's bucket. Returns 0 when the
+ * bucket is empty: the upload then gets 5.03 before any decryption.
+ */
+static int rate_take(struct profile_state *ps)
+{
+  uint64_t now = GKDC_HAS_OP(ps->host, monotonic_ms) ? ps->host->monotonic_ms() : 0;
+  int64_t cap = ps->authz_rate_burst * 1000;
+
+  if (ps->authz_rate == 0)
+    return 1;
+  if (now > ps->authz_last_ms) {
+    uint64_t elapsed = now - ps->authz_last_ms;
+
+    /* One upload per 1000/rate ms, in thousandths of an upload. */
+    if (elapsed > (uint64_t)cap)
+      elapsed = (uint64_t)cap;
+    ps->authz_tokens_milli += (int64_t)elapsed * ps->authz_rate;
+    if (ps->authz_tokens_milli > cap)
+      ps->authz_tokens_milli = cap;
+  }
+  ps->authz_last_ms = now;
+  if (ps->authz_tokens_milli < 1000)
+    return 0;
+  ps->authz_tokens_milli -= 1000;
+  return 1;
 }
 
 /* The steps after the token verified: context, binding, KDC, response. */
@@ -394,8 +563,9 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   }
 
   /* A repost of the same token replaces the context it was bound to
-   * (RFC 9203 section 4.4). */
-  replace_reposted(ps, ctx);
+   * (RFC 9203 section 4.4), but only once the new context has verified a
+   * request: until then the client may still use the old one. */
+  bt->replaces_pending = profile_authz_has_sibling(ps, ctx);
 
   /* The token and the context are durable before the 2.01 announces them. */
   if (!profile_store_save(ps, ctx, a->access_token, c)) {
@@ -417,17 +587,6 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
               id2_len);
   gkdc_response_set(resp, GKDC_CODE(2, 1), GKDC_CF_ACE_CBOR, out, out_len);
   return GKDC_HANDLED;
-}
-
-/* The kid of a cnf map {3: kid}, the only method an update may use. */
-static int cnf_kid(struct gkdc_bytes cnf, struct gkdc_bytes *kid)
-{
-  struct gkdc_cbor_dec d, v;
-  size_t pairs;
-
-  return gkdc_cbor_dec_init(&d, cnf.ptr, cnf.len, NULL) == GKDC_CBOR_OK &&
-         gkdc_cbor_dec_enter_map(&d, &pairs) && pairs == 1 &&
-         gkdc_cbor_dec_map_find_int(&d, GKDC_CNF_KID, &v) && gkdc_cbor_dec_get_bstr(&v, kid);
 }
 
 /*
@@ -521,6 +680,12 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
 
   if (req->method != GKDC_POST)
     return reply(resp, GKDC_CODE(4, 5));
+  if (!update && !rate_take(ps)) {
+    profile_log(ps, GKDC_LOG_INFO, "/authz-info: rate limit reached; answering 5.03");
+    gkdc_response_set(resp, GKDC_CODE(5, 3), GKDC_CF_NONE, NULL, 0);
+    resp->max_age = 1;
+    return GKDC_HANDLED;
+  }
   if (req->content_format != GKDC_CF_ACE_CBOR ||
       gkdc_oscore_authz_info_parse(req->payload, req->payload_len, &a) != GKDC_OSCORE_OK ||
       a.access_token.len > PROFILE_MAX_TOKEN)

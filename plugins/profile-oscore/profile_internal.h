@@ -22,6 +22,12 @@ struct as_key {
   uint8_t key[32];
   size_t key_len;
   int32_t alg; /* 0: any */
+
+  /* Interop switches of this AS, off by default: time claims (exp, nbf,
+   * iat, exi) in milliseconds, and the lifetime in seconds given to a
+   * token that has neither exp nor exi (0: no lifetime is added). */
+  int time_ms;
+  int64_t lifetime;
 };
 
 struct observation;
@@ -48,6 +54,14 @@ struct profile_state {
   /* The periodic sweep of expired tokens (profile_oscore.c). */
   uint64_t sweep_timer;
   int64_t sweep_interval_ms;
+
+  /* Rate limit of unprotected /authz-info uploads: a bucket of at most
+   * authz_rate_burst uploads, refilled with authz_rate per second
+   * (authz_rate 0: no limit). */
+  int64_t authz_rate;
+  int64_t authz_rate_burst;
+  int64_t authz_tokens_milli; /* bucket level, in thousandths of an upload */
+  uint64_t authz_last_ms;
 };
 
 /* The token bound to a security context (ctx->user). */
@@ -67,6 +81,15 @@ struct bound_token {
   size_t salt_len;
   int32_t aead_alg;
   int32_t hkdf_alg;
+
+  /* SHA-256 of the decrypted claims: a token posted again has the same
+   * digest, another token that reuses the cti has not. */
+  uint8_t claims_digest[32];
+
+  /* Set on a context made for a token posted again while the token's
+   * earlier context is live: the earlier one is removed once this one
+   * has verified a request (profile_authz_replace_reposted()). */
+  int replaces_pending;
 };
 
 /* Step K of the Sender Sequence Number bound kept in the store. */
@@ -104,6 +127,17 @@ void profile_store_forget(struct profile_state *ps, const struct bound_token *bt
  */
 int profile_store_cti_check(struct profile_state *ps, const struct gkdc_cwt_claims *c);
 
+/*
+ * Returns 1 when the store holds a token with the id `token_id` whose
+ * claims differ from `claims` (another token that reuses a cti), 0
+ * otherwise, also without a store.
+ */
+int profile_store_cti_reused(struct profile_state *ps, struct gkdc_bytes token_id,
+                             struct gkdc_bytes claims);
+
+/* Deletes the stored record of a context (after it was replaced). */
+void profile_store_forget_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
+
 /* Deletes the expired tokens of the store (raising each issuer's highest
  * expired cti sequence number) and the token of `bt`. */
 void profile_store_expired(struct profile_state *ps, const struct bound_token *bt);
@@ -126,6 +160,18 @@ int profile_authz_configure(struct profile_state *ps);
 int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_response *resp);
 int profile_authz_info_match(void *st, const struct gkdc_request *req);
 int profile_authz_lookup(void *st, const struct gkdc_peer *peer, const struct gkdc_authz **out);
+
+/*
+ * Removes the other contexts bound to the token of `ctx`, with their
+ * observations and stored records, and clears ctx's replaces_pending.
+ * Called when a context made for a token posted again has verified its
+ * first request.
+ */
+void profile_authz_replace_reposted(struct profile_state *ps, struct gkdc_oscore_ctx *ctx);
+
+/* Returns 1 when a live context other than `ctx` is bound to ctx's token
+ * (a token posted again), 0 otherwise. */
+int profile_authz_has_sibling(const struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
 
 /*
  * The authorization of a context's bound token for a request at `now`, or

@@ -179,7 +179,10 @@ static void end_context(struct profile_state *ps, struct gkdc_oscore_ctx *ctx)
   const struct gkdc_kdc_ops *kdc;
 
   profile_log(ps, GKDC_LOG_INFO, "the token of an OSCORE context expired; context removed");
-  if (bt != NULL && GKDC_HAS_OP(ps->host, get_kdc) && ps->host->get_kdc(&prov)) {
+  /* The KDC hears once per token, when its last context goes (a token
+   * posted again may have two). */
+  if (bt != NULL && !profile_authz_has_sibling(ps, ctx) && GKDC_HAS_OP(ps->host, get_kdc) &&
+      ps->host->get_kdc(&prov)) {
     kdc = prov.ops;
     if (GKDC_HAS_OP(kdc, token_end))
       kdc->token_end(prov.state, bt->authz.token_id, GKDC_TOKEN_EXPIRED, NULL);
@@ -262,10 +265,12 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
   uint8_t scratch[OPTION_SCRATCH];
   size_t inner_cap, out_cap = 0, wire_cap, wire_len;
   enum gkdc_oscore_status st;
+  int from_authz;
 
   /* The contexts from /authz-info first, then those of client sessions
    * (requests from the server a client session talks to). */
   st = gkdc_oscore_ctxset_find_for_request(ps->contexts, msg, &ctx);
+  from_authz = st == GKDC_OSCORE_OK;
   if (st == GKDC_OSCORE_ERR_NO_CONTEXT)
     st = profile_client_find(ps, msg, &ctx);
   if (st != GKDC_OSCORE_OK) {
@@ -308,6 +313,12 @@ static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coa
     reply_error(ps, x, st, peer);
     goto done;
   }
+
+  /* The first request verified under the context of a token posted again
+   * retires the token's earlier context. */
+  if (from_authz && ctx->user != NULL &&
+      ((const struct bound_token *)ctx->user)->replaces_pending)
+    profile_authz_replace_reposted(ps, ctx);
 
   st = handle_inner(ps, x, ctx, &inner, peer, authz, &binding, &out, &out_buf, &out_cap,
                     scratch);

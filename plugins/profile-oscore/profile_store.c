@@ -63,14 +63,49 @@ static void oscctx_record(const struct gkdc_oscore_ctx *ctx, const struct bound_
 /* Length of the sequence number at the end of an exi token's cti. */
 #define CTI_SEQ_LEN 8
 
-/* Splits the cti of an exi token into issuer and sequence number. */
-static int split_cti(const struct gkdc_cwt_claims *c, struct gkdc_bytes *issuer,
-                     uint64_t *seq)
+/* Longest decimal sequence number of the text form (fits in 63 bits). */
+#define CTI_TEXT_DIGITS_MAX 18
+
+/*
+ * The text form of the Java AS: the UTF-8 name of the RS (its audience)
+ * followed by a decimal sequence number, for example "rs20" for the
+ * first exi token issued for "rs2". The issuer part is the audience.
+ */
+static int split_cti_text(const struct gkdc_cwt_claims *c, const char *audience,
+                          struct gkdc_bytes *issuer, uint64_t *seq)
+{
+  size_t aud_len = audience != NULL ? strlen(audience) : 0, i;
+
+  if (aud_len == 0 || c->cti.len <= aud_len || c->cti.len - aud_len > CTI_TEXT_DIGITS_MAX ||
+      memcmp(c->cti.ptr, audience, aud_len) != 0)
+    return 0;
+  *seq = 0;
+  for (i = aud_len; i < c->cti.len; i++) {
+    if (c->cti.ptr[i] < '0' || c->cti.ptr[i] > '9')
+      return 0;
+    *seq = *seq * 10 + (uint64_t)(c->cti.ptr[i] - '0');
+  }
+  issuer->ptr = c->cti.ptr;
+  issuer->len = aud_len;
+  return 1;
+}
+
+/*
+ * Splits the cti of an exi token into issuer and sequence number: the
+ * text form of the Java AS when the cti is `audience` followed by
+ * digits, otherwise the binary form of RFC 9200 section 5.10.3 (an RS
+ * identifier followed by an 8-byte big-endian sequence number).
+ */
+static int split_cti(const struct gkdc_cwt_claims *c, const char *audience,
+                     struct gkdc_bytes *issuer, uint64_t *seq)
 {
   size_t i;
 
-  if (!(c->present & GKDC_CWT_HAS_EXI) || !(c->present & GKDC_CWT_HAS_CTI) ||
-      c->cti.len <= CTI_SEQ_LEN)
+  if (!(c->present & GKDC_CWT_HAS_EXI) || !(c->present & GKDC_CWT_HAS_CTI))
+    return 0;
+  if (split_cti_text(c, audience, issuer, seq))
+    return 1;
+  if (c->cti.len <= CTI_SEQ_LEN)
     return 0;
   issuer->ptr = c->cti.ptr;
   issuer->len = c->cti.len - CTI_SEQ_LEN;
@@ -98,7 +133,7 @@ static void token_record(const struct bound_token *bt, struct gkdc_bytes raw,
   t->exp = (c->present & GKDC_CWT_HAS_EXP) ? c->exp : 0;
   t->exi = (c->present & GKDC_CWT_HAS_EXI) ? (int64_t)c->exi : 0;
   t->received = now;
-  if (split_cti(c, &t->cti_issuer, &t->cti_seq))
+  if (split_cti(c, bt->audience, &t->cti_issuer, &t->cti_seq))
     t->flags |= GKDC_STORE_TOKEN_HAS_CTI_SEQ;
 }
 
@@ -226,7 +261,7 @@ int profile_store_cti_check(struct profile_state *ps, const struct gkdc_cwt_clai
   uint64_t seq;
   int result = GKDC_STORE_CTI_ACCEPTED;
 
-  if (!split_cti(c, &issuer, &seq))
+  if (!split_cti(c, ps->audience, &issuer, &seq))
     return 0;
   if (!get_store(ps, &store))
     return 1; /* NOTE: without a store, expired exi tokens are not remembered */
@@ -239,6 +274,43 @@ int profile_store_cti_check(struct profile_state *ps, const struct gkdc_cwt_clai
   }
   /* RFC 9203 lets a client post a token again: a replay is accepted. */
   return result == GKDC_STORE_CTI_ACCEPTED || result == GKDC_STORE_CTI_REPLAYED;
+}
+
+int profile_store_cti_reused(struct profile_state *ps, struct gkdc_bytes token_id,
+                             struct gkdc_bytes claims)
+{
+  struct gkdc_provider store;
+  const struct gkdc_store_ops *ops;
+  struct gkdc_store_token *t = NULL;
+  int reused = 0;
+
+  if (!get_store(ps, &store))
+    return 0;
+  ops = store.ops;
+  if (!GKDC_HAS_OP(ops, token_get) ||
+      !ops->token_get(store.state, token_id.ptr, token_id.len, &t))
+    return 0;
+  reused = t->claims.len != claims.len ||
+           (claims.len > 0 && memcmp(t->claims.ptr, claims.ptr, claims.len) != 0);
+  ops->record_free(store.state, t);
+  return reused;
+}
+
+void profile_store_forget_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
+{
+  struct gkdc_provider store;
+  const struct gkdc_store_ops *ops;
+  struct gkdc_bytes id_context;
+
+  if (!get_store(ps, &store))
+    return;
+  ops = store.ops;
+  id_context.ptr = ctx->id_context;
+  id_context.len = ctx->id_context_len;
+  if (GKDC_HAS_OP(ops, oscctx_delete) &&
+      !ops->oscctx_delete(store.state, ctx->recipient_id, ctx->recipient_id_len,
+                          ctx->has_id_context ? &id_context : NULL))
+    log_store_error(ps, &store, "oscctx_delete");
 }
 
 void profile_store_expired(struct profile_state *ps, const struct bound_token *bt)

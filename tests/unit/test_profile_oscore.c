@@ -15,10 +15,12 @@
 #include <gkdc/cose.h>
 #include <gkdc/kdc.h>
 #include <gkdc/profile.h>
+#include <gkdc/store.h>
 
 #include "internal.h"
 #include "oscore.h"
 #include "oscore_crypto_fixture.h"
+#include "profile_internal.h"
 
 static void *dl;
 static const struct gkdc_plugin_desc *desc;
@@ -1136,11 +1138,16 @@ static void test_repost_match_lookup(void)
   req.method = GKDC_GET;
   CU_ASSERT_FALSE(ops->authz_info_match(state, &req));
 
-  /* The same token posted again: the new context replaces the old one. */
+  /* The same token posted again: the new context replaces the old one
+   * once it has verified a request; until then both work. */
   first = open_context(nonce_a);
   CU_ASSERT_PTR_NOT_NULL_FATAL(first);
   second = open_context(nonce_b);
   CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 2);
+  CU_ASSERT_EQUAL(client_get(first, 299, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
   CU_ASSERT_EQUAL(client_get(second, 300, &prot, buf, sizeof(buf), &inner, inner_buf,
                              sizeof(inner_buf), NULL),
                   GKDC_OSCORE_OK);
@@ -1148,6 +1155,7 @@ static void test_repost_match_lookup(void)
                              sizeof(inner_buf), NULL),
                   GKDC_OSCORE_ERR_NOT_PROTECTED);
   CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
+  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 1);
 
   /* A representation larger than one datagram is protected whole. */
   {
@@ -1292,6 +1300,315 @@ static void test_exi_tokens(void)
   gkdc_config_free();
 }
 
+/* The shape of a token for make_token_x(). */
+struct token_spec {
+  const char *iss;       /* NULL: none */
+  const char *aud;
+  int64_t exp;           /* 0: none */
+  int64_t nbf;           /* 0: none */
+  uint64_t exi;          /* 0: none */
+  const uint8_t *cti;    /* NULL: none */
+  size_t cti_len;
+  int cnf;               /* 0: none, 1: osc material, 2: {3: h'01'} */
+  int mac0;              /* a bare COSE_Mac0 under key h'a2' */
+  uint8_t kid;           /* kid of the Encrypt0 layer */
+};
+
+static size_t make_token_x(const struct token_spec *t, uint8_t *out, size_t cap)
+{
+  struct gkdc_cbor_enc e;
+  struct gkdc_cose_params params;
+  uint8_t claims[256], key[32], ms[16], kid = t->kid;
+  uint8_t scope[] = {0x81, 0x82, 0x63, 0x67, 0x70, 0x31, 0x06};
+  size_t claims_len = 0, ms_len = oscore_test_unhex(master_secret_hex, ms, sizeof(ms));
+  size_t out_len = cap, n = 2;
+
+  n += (t->iss != NULL) + (t->exp != 0) + (t->nbf != 0) + (t->exi != 0) + (t->cti != NULL) +
+       (t->cnf != 0);
+  gkdc_cbor_enc_init(&e, claims, sizeof(claims));
+  gkdc_cbor_enc_put_map(&e, n);
+  if (t->iss != NULL) {
+    gkdc_cbor_enc_put_uint(&e, 1);
+    gkdc_cbor_enc_put_tstr_z(&e, t->iss);
+  }
+  gkdc_cbor_enc_put_uint(&e, 3);
+  gkdc_cbor_enc_put_tstr_z(&e, t->aud);
+  if (t->exp != 0) {
+    gkdc_cbor_enc_put_uint(&e, 4);
+    gkdc_cbor_enc_put_int(&e, t->exp);
+  }
+  if (t->nbf != 0) {
+    gkdc_cbor_enc_put_uint(&e, 5);
+    gkdc_cbor_enc_put_int(&e, t->nbf);
+  }
+  if (t->cti != NULL) {
+    gkdc_cbor_enc_put_uint(&e, 7);
+    gkdc_cbor_enc_put_bstr(&e, t->cti, t->cti_len);
+  }
+  if (t->cnf == 1) {
+    gkdc_cbor_enc_put_uint(&e, 8);
+    gkdc_cbor_enc_put_map(&e, 1);
+    gkdc_cbor_enc_put_uint(&e, 4);
+    gkdc_cbor_enc_put_map(&e, 2);
+    gkdc_cbor_enc_put_uint(&e, 0);
+    gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+    gkdc_cbor_enc_put_uint(&e, 2);
+    gkdc_cbor_enc_put_bstr(&e, ms, ms_len);
+  } else if (t->cnf == 2) {
+    gkdc_cbor_enc_put_uint(&e, 8);
+    gkdc_cbor_enc_put_map(&e, 1);
+    gkdc_cbor_enc_put_uint(&e, 3);
+    gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  }
+  gkdc_cbor_enc_put_uint(&e, 9);
+  gkdc_cbor_enc_put_bstr(&e, scope, sizeof(scope));
+  if (t->exi != 0) {
+    gkdc_cbor_enc_put_uint(&e, 40);
+    gkdc_cbor_enc_put_uint(&e, t->exi);
+  }
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &claims_len) == GKDC_CBOR_OK);
+
+  memset(&params, 0, sizeof(params));
+  params.content_type = -1;
+  params.kid.ptr = &kid;
+  params.kid.len = 1;
+  if (t->mac0) {
+    kid = 0xa2;
+    params.alg = GKDC_COSE_ALG_HMAC_256_256;
+    params.tagged = 1;
+    oscore_test_unhex("403697de87af64611c1d32a05dab0fe1fcb715a86ab435f1ec99192d79569388",
+                      key, sizeof(key));
+    CU_ASSERT_FATAL(gkdc_cose_mac0_create(cx, &params, key, 32, claims, claims_len, NULL, 0,
+                                          out, &out_len) == GKDC_COSE_OK);
+    return out_len;
+  }
+  params.alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  oscore_test_unhex("231f4c4d4d3051fdc2ec0a3851d5b383", key, sizeof(key));
+  CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, 16, claims, claims_len, NULL, 0,
+                                            out, &out_len) == GKDC_COSE_OK);
+  return out_len;
+}
+
+static int count_row(void *arg, const void *row)
+{
+  (void)row;
+  (*(size_t *)arg)++;
+  return 1;
+}
+
+static int count_token(void *arg, const struct gkdc_store_token *t)
+{
+  return count_row(arg, t);
+}
+
+static int count_oscctx(void *arg, const struct gkdc_store_oscctx *c)
+{
+  return count_row(arg, c);
+}
+
+/* What a rejected upload must leave alone. */
+struct snapshot {
+  size_t contexts, tokens, oscctxs;
+  int tokens_ended;
+};
+
+static void take_snapshot(void *state, struct snapshot *sn)
+{
+  const struct gkdc_store_ops *ops = store_provider.ops;
+
+  memset(sn, 0, sizeof(*sn));
+  sn->contexts = gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts);
+  CU_ASSERT(ops->token_list(store_provider.state, count_token, &sn->tokens));
+  CU_ASSERT(ops->oscctx_list(store_provider.state, count_oscctx, &sn->oscctxs));
+  sn->tokens_ended = tokens_ended;
+}
+
+/* Posts `t` with a fresh nonce1; returns the response code. */
+static uint8_t post_spec(const struct token_spec *t, size_t truncate, int flip)
+{
+  static uint8_t nonce_counter;
+  uint8_t token[512], nonce1[8] = {0x55};
+  struct gkdc_response resp;
+  size_t len = make_token_x(t, token, sizeof(token));
+  uint8_t code;
+
+  nonce1[7] = ++nonce_counter;
+  if (flip)
+    token[len - 1] ^= 0x01;
+  post_token(token, len - truncate, nonce1, sizeof(nonce1), 0x00, &resp);
+  code = resp.code;
+  gkdc_response_clear(&resp);
+  return code;
+}
+
+/* Each rejected token gives its code and changes neither the contexts nor
+ * the store nor the KDC. */
+static void test_token_rejections(void)
+{
+  static const uint8_t cti[] = {0x0c, 0x01};
+  const struct token_spec good = {"as1", "kdc1", 0, 0, 0, cti, sizeof(cti), 1, 0, 0xa1};
+  struct token_spec t;
+  struct snapshot before, after;
+  void *state = NULL;
+
+  CU_ASSERT_FATAL(load_store());
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  tokens_ended = 0;
+
+  /* One accepted token, the baseline. */
+  t = good;
+  t.exp = fake_time + 3600;
+  CU_ASSERT_EQUAL_FATAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  take_snapshot(state, &before);
+  CU_ASSERT_EQUAL(before.contexts, 1);
+  CU_ASSERT_EQUAL(before.tokens, 1);
+  CU_ASSERT_EQUAL(before.oscctxs, 1);
+
+#define REJECTED(code_, what)                                                                  \
+  do {                                                                                         \
+    CU_ASSERT_EQUAL(post_spec(&t, truncate, flip), code_);                                     \
+    take_snapshot(state, &after);                                                              \
+    CU_ASSERT(memcmp(&before, &after, sizeof(before)) == 0);                                   \
+    if (memcmp(&before, &after, sizeof(before)) != 0)                                          \
+      fprintf(stderr, "\n  %s changed the state\n", what);                                     \
+  } while (0)
+  {
+    size_t truncate = 0;
+    int flip = 0;
+    static const uint8_t other_cti[] = {0x0c, 0x02};
+
+    t = good;
+    t.exp = fake_time - 1;
+    REJECTED(GKDC_CODE(4, 1), "expired");
+    t = good;
+    t.exp = fake_time + 3600;
+    t.nbf = fake_time + 600;
+    REJECTED(GKDC_CODE(4, 1), "not yet valid");
+    t = good;
+    t.exp = fake_time + 3600;
+    t.aud = "kdc9";
+    REJECTED(GKDC_CODE(4, 3), "wrong audience");
+    t = good;
+    t.exp = fake_time + 3600;
+    t.iss = "as9";
+    REJECTED(GKDC_CODE(4, 1), "wrong issuer");
+    t = good;
+    t.exp = fake_time + 3600;
+    t.cti = other_cti;
+    flip = 1;
+    REJECTED(GKDC_CODE(4, 1), "bad tag");
+    flip = 0;
+    t.kid = 0xb9;
+    REJECTED(GKDC_CODE(4, 1), "unknown key");
+    t.kid = 0xa1;
+    truncate = 5;
+    REJECTED(GKDC_CODE(4, 0), "truncated COSE");
+    truncate = 0;
+    t.mac0 = 1;
+    REJECTED(GKDC_CODE(4, 1), "bare Mac0 with OSCORE material");
+    t.mac0 = 0;
+    t.cnf = 0;
+    REJECTED(GKDC_CODE(4, 0), "missing cnf");
+    /* The baseline's cti in another token (another exp). */
+    t = good;
+    t.exp = fake_time + 1800;
+    REJECTED(GKDC_CODE(4, 1), "a second token reusing a cti");
+  }
+#undef REJECTED
+
+  /* The very same claims again (a repost) are accepted. */
+  t = good;
+  t.exp = fake_time + 3600;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 2);
+
+  desc->fini(state);
+  gkdc_config_free();
+  unload_store();
+}
+
+static const char interop_config[] =
+    "plugin_config = { profile-oscore = { audience = \"kdc1\"; issuer = \"as1\";\n"
+    "  authz_info_rate = 1; authz_info_burst = 6;\n"
+    "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; alg = 10;\n"
+    "                time_ms = true; lifetime = 120; } );\n"
+    "} };\n";
+
+static uint64_t fake_mono;
+
+static uint64_t fake_monotonic_ms(void)
+{
+  return fake_mono;
+}
+
+/* The interop switches of an AS (time in milliseconds, a lifetime for
+ * tokens without exp and exi), the Java text form of an exi token's cti,
+ * and the rate limit of /authz-info. */
+static void test_interop_and_rate(void)
+{
+  static const uint8_t cti_a[] = {0x0d, 0x01}, cti_b[] = {0x0d, 0x02};
+  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1};
+  const struct gkdc_profile_ops *ops = desc->ops;
+  const struct gkdc_authz *authz = NULL;
+  struct profile_state *ps;
+  struct gkdc_peer peer;
+  void *state = NULL;
+  int i;
+
+  full_host_init();
+  full_host.monotonic_ms = fake_monotonic_ms;
+  fake_mono = 1000000;
+  CU_ASSERT_FATAL(gkdc_config_load_string(interop_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  ps = state;
+
+  /* exp in milliseconds: an hour ahead is fine, a second ago is expired. */
+  t.exp = (fake_time - 1) * 1000;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(4, 1));
+  t.exp = (fake_time + 3600) * 1000;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+
+  /* Neither exp nor exi: the configured lifetime of 120 s. */
+  t.exp = 0;
+  t.cti = cti_b;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_ctxset_count(ps->contexts), 2);
+  memset(&peer, 0, sizeof(peer));
+  peer.size = sizeof(peer);
+  peer.transport = GKDC_TRANSPORT_OSCORE;
+  peer.identity.ptr = gkdc_oscore_ctxset_get0(ps->contexts, 1)->recipient_id;
+  peer.identity.len = gkdc_oscore_ctxset_get0(ps->contexts, 1)->recipient_id_len;
+  CU_ASSERT_FATAL(ops->authz_lookup(state, &peer, &authz));
+  CU_ASSERT_EQUAL(authz->expires_at, fake_time + 120);
+
+  /* The Java text form of an exi token's cti: the audience and a decimal
+   * sequence number ("kdc17"); exi counted in milliseconds. */
+  t.cti = (const uint8_t *)"kdc17";
+  t.cti_len = 5;
+  t.exi = 600000;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  t.cti = (const uint8_t *)"kdc1x";
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(4, 1));
+
+  /* Five uploads so far took five of the six in the bucket; at the same
+   * instant the seventh gets 5.03, and one second later there is room. */
+  t.cti = (const uint8_t *)"kdc18";
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(5, 3));
+  fake_mono += 1000;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  for (i = 0; i < 3; i++)
+    post_spec(&t, 0, 0);
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(5, 3));
+
+  desc->fini(state);
+  gkdc_config_free();
+  full_host_init();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1325,7 +1642,9 @@ int main(void)
       CU_add_test(suite, "restart with store", test_restart_with_store) == NULL ||
       CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL ||
       CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL ||
-      CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL)
+      CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL ||
+      CU_add_test(suite, "token rejections change nothing", test_token_rejections) == NULL ||
+      CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
