@@ -485,6 +485,15 @@ int osc_group_crypto_get(void *st, const struct gkdc_store_group *group,
 
 /* ---- the configuration file's group section ---- */
 
+/*
+ * The group entries of the configuration file have one schema, which the
+ * KDC and this plugin read (see docs/configuration.md). This plugin takes
+ * the settings of the profile: modes, algorithms, Gid and Sender ID
+ * rules, the Java compatibility switches and the pinned first keying
+ * material of `initial`. The KDC reads the rest (credentials, policies,
+ * members, rekeying) and fills in the values that follow from them.
+ */
+
 struct cfg_int_map {
   const char *name;
   int64_t label;
@@ -493,11 +502,8 @@ struct cfg_int_map {
 
 static const struct cfg_int_map cfg_ints[] = {
     {"hkdf", GKDC_OSC_CFG_HKDF, 0},
-    {"cred_fmt", GKDC_OSC_CFG_CRED_FMT, 0},
-    {"group_mode", GKDC_OSC_CFG_GROUP_MODE, 1},
     {"gp_enc_alg", GKDC_OSC_CFG_GP_ENC_ALG, 0},
     {"sign_alg", GKDC_OSC_CFG_SIGN_ALG, 0},
-    {"pairwise_mode", GKDC_OSC_CFG_PAIRWISE_MODE, 1},
     {"alg", GKDC_OSC_CFG_ALG, 0},
     {"ecdh_alg", GKDC_OSC_CFG_ECDH_ALG, 0},
     {"active", GKDC_OSC_CFG_ACTIVE, 1},
@@ -506,15 +512,73 @@ static const struct cfg_int_map cfg_ints[] = {
     {"gid_epoch_len", GKDC_OSC_CFG_GID_EPOCH_LEN, 0},
     {"gid_epoch_start", GKDC_OSC_CFG_GID_EPOCH_START, 0},
     {"max_sender_id_len", GKDC_OSC_CFG_MAX_SID_LEN, 0},
-    {"ecdsa_der", GKDC_OSC_CFG_ECDSA_DER, 1},
 };
 
 static const struct cfg_int_map cfg_hex[] = {
     {"gid_prefix", GKDC_OSC_CFG_GID_PREFIX, 0},
-    {"master_secret", GKDC_OSC_CFG_MASTER_SECRET, 0},
-    {"master_salt", GKDC_OSC_CFG_MASTER_SALT, 0},
     {"kdc_dh_cred", GKDC_OSC_CFG_KDC_DH_CRED, 0},
+    {"initial.master_secret", GKDC_OSC_CFG_MASTER_SECRET, 0},
+    {"initial.master_salt", GKDC_OSC_CFG_MASTER_SALT, 0},
 };
+
+/* Credential formats by name (COSE header labels). */
+static const struct {
+  const char *name;
+  int64_t label;
+} cfg_cred_fmts[] = {
+    {"ccs", 14}, {"cwt", 13}, {"x5chain", 33}, {"x5bag", 32}, {"c5c", 25}, {"c5b", 24},
+};
+
+/* Writes `mode` ("group+pairwise", "group-only" or "pairwise-only") as the
+ * two mode flags. Returns 0 for another value. */
+static int put_mode(struct gkdc_cbor_enc *e, const char *mode)
+{
+  int group, pairwise;
+
+  if (strcmp(mode, "group+pairwise") == 0)
+    group = 1, pairwise = 1;
+  else if (strcmp(mode, "group-only") == 0)
+    group = 1, pairwise = 0;
+  else if (strcmp(mode, "pairwise-only") == 0)
+    group = 0, pairwise = 1;
+  else
+    return 0;
+  gkdc_cbor_enc_put_int(e, GKDC_OSC_CFG_GROUP_MODE);
+  gkdc_cbor_enc_put_bool(e, group);
+  gkdc_cbor_enc_put_int(e, GKDC_OSC_CFG_PAIRWISE_MODE);
+  gkdc_cbor_enc_put_bool(e, pairwise);
+  return 1;
+}
+
+/* Writes the Sender IDs offered first: `initial.next_sender_id` and then
+ * the list `initial.sender_ids`. Returns the number of pairs written (0
+ * or 1), or -1 for a malformed value. */
+static int put_sender_ids(struct gkdc_cbor_enc *e, const gkdc_cfg *node)
+{
+  const gkdc_cfg *one = gkdc_cfg_get0(node, "initial.next_sender_id");
+  const gkdc_cfg *list = gkdc_cfg_get0(node, "initial.sender_ids");
+  size_t n = (one != NULL ? 1 : 0) + (list != NULL ? gkdc_cfg_count(list) : 0);
+  uint8_t buf[GKDC_STORE_SID_MAX];
+  size_t len, i;
+
+  if (n == 0)
+    return 0;
+  if (n > OSC_SENDER_IDS_MAX)
+    return -1;
+  gkdc_cbor_enc_put_int(e, GKDC_OSC_CFG_SENDER_IDS);
+  gkdc_cbor_enc_put_array(e, n);
+  if (one != NULL) {
+    if (!gkdc_cfg_get_hex(node, "initial.next_sender_id", buf, sizeof(buf), &len) || len == 0)
+      return -1;
+    gkdc_cbor_enc_put_bstr(e, buf, len);
+  }
+  for (i = 0; list != NULL && i < gkdc_cfg_count(list); i++) {
+    if (!gkdc_cfg_get_hex(gkdc_cfg_elem0(list, i), "", buf, sizeof(buf), &len) || len == 0)
+      return -1;
+    gkdc_cbor_enc_put_bstr(e, buf, len);
+  }
+  return 1;
+}
 
 int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
                       size_t *out_len, struct gkdc_ap_fail *fail)
@@ -523,7 +587,7 @@ int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
   struct gkdc_cbor_enc e;
   size_t mark, pairs = 0, i;
   int64_t x;
-  int b;
+  int b, java = 0, n;
   const char *text;
   uint8_t buf[1024];
   size_t len;
@@ -560,6 +624,34 @@ int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
     gkdc_cbor_enc_put_bstr(&e, buf, len);
     pairs++;
   }
+  gkdc_wipe(buf, sizeof(buf));
+  if (gkdc_cfg_get0(node, "mode") != NULL) {
+    if (!gkdc_cfg_get_string(node, "mode", &text) || !put_mode(&e, text)) {
+      osc_fail(s, fail, CODE_400, -1,
+               "%s: mode must be \"group+pairwise\", \"group-only\" or \"pairwise-only\"",
+               where);
+      return 0;
+    }
+    pairs += 2;
+  }
+  if (gkdc_cfg_get0(node, "cred_fmt") != NULL) {
+    if (gkdc_cfg_get_string(node, "cred_fmt", &text)) {
+      x = -1;
+      for (i = 0; i < sizeof(cfg_cred_fmts) / sizeof(cfg_cred_fmts[0]); i++)
+        if (strcmp(text, cfg_cred_fmts[i].name) == 0)
+          x = cfg_cred_fmts[i].label;
+    } else if (!gkdc_cfg_get_int(node, "cred_fmt", &x)) {
+      x = -1;
+    }
+    if (x < 0) {
+      osc_fail(s, fail, CODE_400, -1, "%s: cred_fmt must be a credential format name or a "
+               "COSE header label", where);
+      return 0;
+    }
+    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_CRED_FMT);
+    gkdc_cbor_enc_put_int(&e, x);
+    pairs++;
+  }
   if (gkdc_cfg_get0(node, "ecdh_curve") != NULL) {
     if (!gkdc_cfg_get_int(node, "ecdh_curve", &x) ||
         (x != GKDC_COSE_CRV_X25519 && x != GKDC_COSE_CRV_P256)) {
@@ -568,6 +660,26 @@ int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
     }
     gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDH_PARAMS);
     gkdc_cbor_enc_put_raw(&e, x == GKDC_COSE_CRV_P256 ? params_ec2_p256 : params_okp_x25519, 6);
+    pairs++;
+  }
+
+  /* java_compatible turns on both Java switches; each can be set alone. */
+  if (gkdc_cfg_get0(node, "java_compatible") != NULL &&
+      !gkdc_cfg_get_bool(node, "java_compatible", &java)) {
+    osc_fail(s, fail, CODE_400, -1, "%s: java_compatible must be true or false", where);
+    return 0;
+  }
+  if (gkdc_cfg_get0(node, "ecdsa_der") != NULL) {
+    if (!gkdc_cfg_get_bool(node, "ecdsa_der", &b)) {
+      osc_fail(s, fail, CODE_400, -1, "%s: ecdsa_der must be true or false", where);
+      return 0;
+    }
+  } else {
+    b = java;
+  }
+  if (gkdc_cfg_get0(node, "ecdsa_der") != NULL || java) {
+    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDSA_DER);
+    gkdc_cbor_enc_put_bool(&e, b);
     pairs++;
   }
   if (gkdc_cfg_get0(node, "oauth_labels") != NULL) {
@@ -586,23 +698,19 @@ int osc_config_encode(void *st, const gkdc_cfg *node, uint8_t *out,
     gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_OAUTH_LABELS);
     gkdc_cbor_enc_put_uint(&e, (uint64_t)v);
     pairs++;
-  }
-  if (gkdc_cfg_get0(node, "sender_ids") != NULL) {
-    const gkdc_cfg *list = gkdc_cfg_get0(node, "sender_ids");
-    size_t n = gkdc_cfg_count(list);
-
-    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SENDER_IDS);
-    gkdc_cbor_enc_put_array(&e, n);
-    for (i = 0; i < n; i++) {
-      if (!gkdc_cfg_get_hex(gkdc_cfg_elem0(list, i), "", buf, GKDC_STORE_SID_MAX, &len)) {
-        osc_fail(s, fail, CODE_400, -1, "%s: sender_ids holds hex strings of 1 to 7 bytes",
-                 where);
-        return 0;
-      }
-      gkdc_cbor_enc_put_bstr(&e, buf, len);
-    }
+  } else if (java) {
+    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_OAUTH_LABELS);
+    gkdc_cbor_enc_put_uint(&e, GKDC_OSC_OAUTH_BOTH);
     pairs++;
   }
+  if ((n = put_sender_ids(&e, node)) < 0) {
+    osc_fail(s, fail, CODE_400, -1, "%s: initial.next_sender_id and initial.sender_ids hold "
+             "at most %d Sender IDs in hex, 1 to %d bytes each", where, OSC_SENDER_IDS_MAX,
+             GKDC_STORE_SID_MAX);
+    return 0;
+  }
+  pairs += (size_t)n;
+
   gkdc_cbor_enc_map_end(&e, mark, pairs);
   if (gkdc_cbor_enc_finish(&e, out_len) != GKDC_CBOR_OK) {
     osc_fail(s, fail, GKDC_CODE(5, 0), -1, "%s: the group configuration does not fit", where);

@@ -83,6 +83,27 @@ static void put_params(struct gkdc_cbor_enc *e, int32_t kty, int32_t curve)
   gkdc_cbor_enc_put_int(e, curve);
 }
 
+/* A group configuration map under construction over the appprofile's
+ * own encoding of the same group entry (`ap`, entered). */
+struct cfg_map {
+  struct gkdc_cbor_enc e;
+  struct gkdc_cbor_dec ap;
+  size_t pairs;
+};
+
+/* Writes `label` and returns 1 when the appprofile did not write it; the
+ * caller then writes the value. */
+static int cfg_want(struct cfg_map *m, int64_t label)
+{
+  struct gkdc_cbor_dec v;
+
+  if (gkdc_cbor_dec_map_find_int(&m->ap, label, &v))
+    return 0;
+  gkdc_cbor_enc_put_int(&m->e, label);
+  m->pairs++;
+  return 1;
+}
+
 /* Key type and curve of a signature algorithm the KDC supports. */
 static int sign_key(int32_t alg, int32_t *kty, int32_t *curve)
 {
@@ -108,8 +129,6 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
   const char *name = NULL;
   const char *mode = "group+pairwise";
   const char *fmt_name = NULL;
-  const gkdc_cfg *init = gkdc_cfg_get0(node, "initial");
-  size_t pairs;
   int64_t v;
   int64_t kci, delta;
   struct gkdc_provider prov;
@@ -279,94 +298,80 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
   }
 
   /* The group configuration map of <gkdc/appprofile.h> (the gm-admin
-   * parameters and gkdc's private-use settings) for config_parse(). */
-  gkdc_cbor_enc_init(&e, map, *map_len);
-  mark = gkdc_cbor_enc_map_begin(&e);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_HKDF);
-  gkdc_cbor_enc_put_int(&e, g->hkdf_alg);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_CRED_FMT);
-  gkdc_cbor_enc_put_int(&e, g->cred_fmt);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GROUP_MODE);
-  gkdc_cbor_enc_put_bool(&e, 1);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GP_ENC_ALG);
-  gkdc_cbor_enc_put_int(&e, g->gp_enc_alg);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SIGN_ALG);
-  gkdc_cbor_enc_put_int(&e, g->sign_alg);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SIGN_PARAMS);
-  put_params(&e, kty, curve);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_PAIRWISE_MODE);
-  gkdc_cbor_enc_put_bool(&e, (g->modes & GKDC_AP_MODE_PAIRWISE) != 0);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ALG);
-  if (g->modes & GKDC_AP_MODE_PAIRWISE)
-    gkdc_cbor_enc_put_int(&e, g->aead_alg);
-  else
-    gkdc_cbor_enc_put_null(&e);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDH_ALG);
-  if (g->modes & GKDC_AP_MODE_PAIRWISE)
-    gkdc_cbor_enc_put_int(&e, g->ecdh_alg);
-  else
-    gkdc_cbor_enc_put_null(&e);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDH_PARAMS);
-  if (g->modes & GKDC_AP_MODE_PAIRWISE) {
-    if (kty == GKDC_COSE_KTY_OKP)
-      put_params(&e, GKDC_COSE_KTY_OKP, GKDC_COSE_CRV_X25519);
-    else
-      put_params(&e, kty, curve);
-  } else {
-    gkdc_cbor_enc_put_null(&e);
-  }
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ACTIVE);
-  gkdc_cbor_enc_put_bool(&e, g->active);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GROUP_NAME);
-  gkdc_cbor_enc_put_tstr_z(&e, name);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MAX_STALE_SETS);
-  gkdc_cbor_enc_put_uint(&e, g->max_stale_sets);
-  gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MAX_SID_LEN);
-  gkdc_cbor_enc_put_uint(&e, g->max_sid_len);
-  pairs = 14;
-  if (g->gid_prefix_len > 0) {
-    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_GID_PREFIX);
-    gkdc_cbor_enc_put_bstr(&e, g->gid_prefix, g->gid_prefix_len);
-    pairs++;
-  }
-  if (g->java_compatible) {
-    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_ECDSA_DER);
-    gkdc_cbor_enc_put_bool(&e, 1);
-    gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_OAUTH_LABELS);
-    gkdc_cbor_enc_put_uint(&e, GKDC_OSC_OAUTH_BOTH);
-    pairs += 2;
-  }
-  if (init != NULL) {
-    uint8_t b[64];
-    size_t n = 0;
+   * parameters and gkdc's private-use settings) for config_parse(): the
+   * appprofile's pairs from the same entry, then the KDC's values for the
+   * labels the appprofile did not write. */
+  {
+    uint8_t ap[CFG_BUF];
+    size_t ap_len = sizeof(ap);
+    struct gkdc_ap_fail fail = {0, -1, NULL};
+    struct cfg_map m;
+    size_t count = 0;
 
-    if (!get_hex(init, "master_secret", b, sizeof(b), &n))
-      return reject_start(k, name, "%s must be hex of at most 64 bytes", "initial.master_secret");
-    if (n > 0) {
-      gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MASTER_SECRET);
-      gkdc_cbor_enc_put_bstr(&e, b, n);
-      pairs++;
+    if (!k->ap->config_encode(k->ap_p.state, node, ap, &ap_len, &fail))
+      return reject_start(k, name, "%s", fail.detail != NULL ? fail.detail : "invalid entry");
+    gkdc_cbor_enc_init(&m.e, map, *map_len);
+    mark = gkdc_cbor_enc_map_begin(&m.e);
+    m.pairs = 0;
+    if (gkdc_cbor_dec_init(&m.ap, ap, ap_len, NULL) != GKDC_CBOR_OK ||
+        !gkdc_cbor_dec_enter_map(&m.ap, &count))
+      return 0;
+    for (i = 0; i < count; i++) {
+      struct gkdc_bytes key, value;
+
+      if (!gkdc_cbor_dec_get_raw(&m.ap, &key) || !gkdc_cbor_dec_get_raw(&m.ap, &value))
+        return 0;
+      gkdc_cbor_enc_put_raw(&m.e, key.ptr, key.len);
+      gkdc_cbor_enc_put_raw(&m.e, value.ptr, value.len);
+      m.pairs++;
     }
-    if (gkdc_cfg_get0(init, "master_salt") != NULL) {
-      if (!get_hex(init, "master_salt", b, sizeof(b), &n))
-        return reject_start(k, name, "%s must be hex of at most 64 bytes", "initial.master_salt");
-      gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_MASTER_SALT);
-      gkdc_cbor_enc_put_bstr(&e, b, n);
-      pairs++;
+
+    if (cfg_want(&m, GKDC_OSC_CFG_HKDF))
+      gkdc_cbor_enc_put_int(&m.e, g->hkdf_alg);
+    if (cfg_want(&m, GKDC_OSC_CFG_CRED_FMT))
+      gkdc_cbor_enc_put_int(&m.e, g->cred_fmt);
+    if (cfg_want(&m, GKDC_OSC_CFG_GROUP_MODE))
+      gkdc_cbor_enc_put_bool(&m.e, 1);
+    if (cfg_want(&m, GKDC_OSC_CFG_GP_ENC_ALG))
+      gkdc_cbor_enc_put_int(&m.e, g->gp_enc_alg);
+    if (cfg_want(&m, GKDC_OSC_CFG_SIGN_ALG))
+      gkdc_cbor_enc_put_int(&m.e, g->sign_alg);
+    if (cfg_want(&m, GKDC_OSC_CFG_SIGN_PARAMS))
+      put_params(&m.e, kty, curve);
+    if (cfg_want(&m, GKDC_OSC_CFG_PAIRWISE_MODE))
+      gkdc_cbor_enc_put_bool(&m.e, (g->modes & GKDC_AP_MODE_PAIRWISE) != 0);
+    if (!(g->modes & GKDC_AP_MODE_PAIRWISE)) {
+      /* A group-only group has no pairwise algorithms, whatever is set. */
+      if (cfg_want(&m, GKDC_OSC_CFG_ALG))
+        gkdc_cbor_enc_put_null(&m.e);
+      if (cfg_want(&m, GKDC_OSC_CFG_ECDH_ALG))
+        gkdc_cbor_enc_put_null(&m.e);
+      if (cfg_want(&m, GKDC_OSC_CFG_ECDH_PARAMS))
+        gkdc_cbor_enc_put_null(&m.e);
+    } else {
+      if (cfg_want(&m, GKDC_OSC_CFG_ALG))
+        gkdc_cbor_enc_put_int(&m.e, g->aead_alg);
+      if (cfg_want(&m, GKDC_OSC_CFG_ECDH_ALG))
+        gkdc_cbor_enc_put_int(&m.e, g->ecdh_alg);
+      if (cfg_want(&m, GKDC_OSC_CFG_ECDH_PARAMS)) {
+        if (kty == GKDC_COSE_KTY_OKP)
+          put_params(&m.e, GKDC_COSE_KTY_OKP, GKDC_COSE_CRV_X25519);
+        else
+          put_params(&m.e, kty, curve);
+      }
     }
-    if (gkdc_cfg_get0(init, "next_sender_id") != NULL) {
-      if (!get_hex(init, "next_sender_id", b, g->max_sid_len, &n) || n == 0)
-        return reject_start(k, name, "%s must be hex of 1 to max_sender_id_len bytes",
-                      "initial.next_sender_id");
-      gkdc_cbor_enc_put_int(&e, GKDC_OSC_CFG_SENDER_IDS);
-      gkdc_cbor_enc_put_array(&e, 1);
-      gkdc_cbor_enc_put_bstr(&e, b, n);
-      pairs++;
-    }
-    gkdc_wipe(b, sizeof(b));
+    if (cfg_want(&m, GKDC_OSC_CFG_ACTIVE))
+      gkdc_cbor_enc_put_bool(&m.e, g->active);
+    if (cfg_want(&m, GKDC_OSC_CFG_GROUP_NAME))
+      gkdc_cbor_enc_put_tstr_z(&m.e, name);
+    if (cfg_want(&m, GKDC_OSC_CFG_MAX_STALE_SETS))
+      gkdc_cbor_enc_put_uint(&m.e, g->max_stale_sets);
+    if (cfg_want(&m, GKDC_OSC_CFG_MAX_SID_LEN))
+      gkdc_cbor_enc_put_uint(&m.e, g->max_sid_len);
+    gkdc_cbor_enc_map_end(&m.e, mark, m.pairs);
+    gkdc_wipe(ap, sizeof(ap));
+    return gkdc_cbor_enc_finish(&m.e, map_len) == GKDC_CBOR_OK;
   }
-  gkdc_cbor_enc_map_end(&e, mark, pairs);
-  return gkdc_cbor_enc_finish(&e, map_len) == GKDC_CBOR_OK;
 }
 
 /* Refuses a group whose stored settings differ from the configuration. */

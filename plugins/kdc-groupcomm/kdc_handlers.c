@@ -254,6 +254,24 @@ static int key_dist_get(struct kdc_ctx *c, int context, struct gkdc_response *re
       return kdc_reply(resp, GKDC_CODE(5, 0));
     gkdc_cbor_enc_put_raw(&e, extra, extra_len);
     pairs += extra_count;
+
+    /* A rekey for a join: the newcomer's credential, role and Sender ID
+     * (creds, peer_roles, peer_identifiers; OSCORE profile, section 11.1). */
+    if (c->g->join_rekey_sid_len > 0 && c->g->join_rekey_version == c->rec->key_version) {
+      struct kdc_filter f;
+      struct gkdc_bytes id;
+      size_t matched = 0;
+
+      memset(&f, 0, sizeof(f));
+      id.ptr = c->g->join_rekey_sid;
+      id.len = c->g->join_rekey_sid_len;
+      f.inclusion = 1;
+      f.ids = &id;
+      f.id_count = 1;
+      f.exclude_node = c->mrec != NULL ? c->mrec->node_name : NULL;
+      if (!kdc_put_creds(c, &f, &e, &pairs, &matched))
+        return kdc_reply(resp, GKDC_CODE(5, 0));
+    }
   }
   gkdc_cbor_enc_map_end(&e, mark, pairs);
   kdc_reply_enc(resp, GKDC_CODE(2, 5), GKDC_CF_ACE_GROUPCOMM_CBOR, &e);

@@ -80,6 +80,13 @@ struct kdc_group {
    * error 5 (membership terminated) instead of 4.03. Not durable. */
   struct kdc_evicted evicted[KDC_EVICTED_MAX];
   size_t evicted_next;
+  /* The Sender ID of the node whose join caused the rekey to key version
+   * `join_rekey_version`, so that the rekeying messages of that version
+   * carry its credential (OSCORE profile, section 11.1). Not durable: after
+   * a restart the notifications go without it. */
+  uint64_t join_rekey_version;
+  uint8_t join_rekey_sid[GKDC_STORE_SID_MAX];
+  size_t join_rekey_sid_len;
 };
 
 struct kdc_state {

@@ -758,8 +758,13 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
   if (c->g->rekey_on_join && c->mrec == NULL) {
     struct gkdc_store_group *fresh = NULL;
 
+    /* The rekeying messages of the new version name the newcomer. */
+    c->g->join_rekey_version = c->rec->key_version + 1;
+    memcpy(c->g->join_rekey_sid, o.sid, o.sid_len);
+    c->g->join_rekey_sid_len = o.sid_len;
     if (!kdc_rekey_group(c->k, c->g, GKDC_REKEY_JOIN) ||
         !kdc_group_load(k, c->g, &fresh)) {
+      c->g->join_rekey_sid_len = 0;
       ok = kdc_reply(resp, GKDC_CODE(5, 3));
       goto out;
     }

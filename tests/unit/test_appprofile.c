@@ -1448,8 +1448,8 @@ static void test_config_encode(void)
   CU_ASSERT_FATAL(gkdc_config_load_string(
       "plugin_config = { kdc-groupcomm = { groups = { feedca570000 = { gid_prefix = \"feedca57\"; gid_epoch_start = 61532;"
       " sign_alg = -7; ecdh_curve = 1; max_sender_id_len = 2; oauth_labels = \"java\";"
-      " ecdsa_der = true; master_secret = \"0102030405060708090a0b0c0d0e0f10\";"
-      " sender_ids = [\"25\"]; kdc_dh_cred = \"a2026008a101a20101200421\"; lifetime = 3600;"
+      " ecdsa_der = true; initial = { master_secret = \"0102030405060708090a0b0c0d0e0f10\";"
+      " sender_ids = [\"25\"]; }; kdc_dh_cred = \"a2026008a101a20101200421\"; lifetime = 3600;"
       " }; }; }; };"));
   node = gkdc_cfg_get0(gkdc_config_root(), "plugin_config.kdc-groupcomm.groups.feedca570000");
   CU_ASSERT_PTR_NOT_NULL_FATAL(node);

@@ -1913,10 +1913,41 @@ static void test_rekey_on_join(void)
   gkdc_response_clear(&r);
   CU_ASSERT(h_notifies > notifies);
 
+  /* The member observes the group: the rekeying message for the next
+   * join carries the newcomer's credential, roles and Sender ID. */
   client_new(&b, "bs", RSP);
+  h_observer = &a;
+  h_observed_code = 0;
+  h_observed_len = 0;
   join(&b, "bs", RSP, J_NORMAL, GC_NONE, &r);
+  h_observer = NULL;
   CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
   CU_ASSERT(h_get_uint(&r, GKDC_GC_NUM, &num_b) && num_b == num_a + 1);
+  CU_ASSERT_EQUAL(h_observed_code, GKDC_CODE(2, 5));
+  {
+    struct gkdc_response n;
+    struct gkdc_cbor_dec d, w;
+    struct gkdc_bytes cred, sid_b;
+    size_t count = 0;
+    uint64_t v = 0;
+
+    CU_ASSERT_FATAL(key_sid(&r, &sid_b));
+    gkdc_response_init(&n);
+    n.payload = h_observed_payload;
+    n.payload_len = h_observed_len;
+    n.content_format = GKDC_CF_ACE_GROUPCOMM_CBOR;
+    CU_ASSERT(h_get_uint(&n, GKDC_GC_NUM, &v) && v == num_b);
+    CU_ASSERT(h_find(&n, &d, GKDC_OSC_STALE_NODE_IDS, &w));
+    CU_ASSERT(h_find(&n, &d, GKDC_GC_CREDS, &w) && gkdc_cbor_dec_enter_array(&w, &count) &&
+              count == 1 && gkdc_cbor_dec_get_bstr(&w, &cred) && cred.len == b.cred_len &&
+              memcmp(cred.ptr, b.cred, b.cred_len) == 0);
+    CU_ASSERT(h_find(&n, &d, GKDC_GC_PEER_ROLES, &w) && gkdc_cbor_dec_enter_array(&w, &count) &&
+              count == 1 && gkdc_cbor_dec_get_uint(&w, &v) && v == RSP);
+    CU_ASSERT(h_find(&n, &d, GKDC_GC_PEER_IDENTIFIERS, &w) &&
+              gkdc_cbor_dec_enter_array(&w, &count) && count == 1 &&
+              gkdc_cbor_dec_get_bstr(&w, &cred) && cred.len == sid_b.len &&
+              memcmp(cred.ptr, sid_b.ptr, sid_b.len) == 0);
+  }
   gkdc_response_clear(&r);
 
   /* The first member kept its Sender ID, and the newcomer's Birth Gid is
@@ -2183,6 +2214,27 @@ static void test_config_checks(void)
     CU_ASSERT(key_sid(&r, &sid) && sid.len == 1 && sid.ptr[0] == 0x2a);
     gkdc_response_clear(&r);
   }
+  /* One schema: the profile's settings in the same entry reach the
+   * appprofile (Gid prefix and epoch, Sender IDs offered first), and a
+   * wrong one stops the start naming the setting. */
+  restart_expect("{ name = \"ep\"; gid_prefix = \"feedca57\"; gid_epoch_start = 61531; " GM
+                 " initial = { sender_ids = [ \"33\", \"34\" ]; }; }",
+                 1, NULL);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "ep", &g));
+  CU_ASSERT(g->gid.len == 6 && memcmp(g->gid.ptr, "\xfe\xed\xca\x57\xf0\x5b", 6) == 0);
+  h_store_ops()->record_free(h_store.state, g);
+  {
+    struct h_client a;
+
+    client_new(&a, "ep", REQ);
+    join(&a, "ep", REQ, J_NORMAL, GC_NONE, &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+    CU_ASSERT(key_sid(&r, &sid) && sid.len == 1 && sid.ptr[0] == 0x33);
+    gkdc_response_clear(&r);
+  }
+  restart_expect("{ name = \"ep2\"; gid_epoch_len = \"two\"; " GM " }", 0, "gid_epoch_len");
+  restart_expect("{ name = \"ep3\"; initial = { next_sender_id = \"zz\"; }; " GM " }", 0,
+                 "next_sender_id");
   restart_expect(std_groups, 1, NULL);
 
   /* After the restarts the member is still one, and its next Sender ID is
@@ -2270,6 +2322,7 @@ static void test_java_group(void)
       " { node_name = \"feedca57f05c-52\"; token_id = \"5252\"; roles = 2;"
       " sender_id = \"52\"; cred = \"" JV_M52_CRED "\"; } ); }",
       1, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(h_kdc.state);
 
   join_len_j = hex2bin(join_hex, join_req, sizeof(join_req));
   key_len = hex2bin(key_hex, key_want, sizeof(key_want));

@@ -140,8 +140,12 @@ static int h_route_remove(gkdc_plugin *self, const char *path)
  * does, and keeps the code and error id. */
 struct h_client;
 static struct h_client *h_observer;
+/* The Observe option of the next h_call(); it resets to none. */
+static int32_t h_next_observe = GKDC_OBSERVE_NONE;
 static uint8_t h_observed_code;
 static int h_observed_error;
+static uint8_t h_observed_payload[4096];
+static size_t h_observed_len;
 static int h_call(struct h_client *cl, uint32_t method, const char *path,
                   int32_t cf, const uint8_t *payload, size_t len,
                   struct gkdc_response *resp);
@@ -154,9 +158,13 @@ static void h_notify(gkdc_plugin *self, const char *path)
   if (h_observer != NULL && h_observed_code == 0) {
     struct gkdc_response r;
 
+    h_next_observe = GKDC_OBSERVE_REGISTER;
     h_call(h_observer, GKDC_GET, path, GKDC_CF_NONE, NULL, 0, &r);
     h_observed_code = r.code;
     h_observed_error = h_error_id(&r);
+    h_observed_len = r.payload_len <= sizeof(h_observed_payload) ? r.payload_len : 0;
+    if (h_observed_len > 0)
+      memcpy(h_observed_payload, r.payload, h_observed_len);
     gkdc_response_clear(&r);
   }
 }
@@ -383,8 +391,6 @@ struct h_resp {
 };
 
 /* Splits "a/b/c" into path segments and calls the matching route. */
-/* The Observe option of the next h_call(); it resets to none. */
-static int32_t h_next_observe = GKDC_OBSERVE_NONE;
 
 static int h_call(struct h_client *cl, uint32_t method, const char *path,
                   int32_t cf, const uint8_t *payload, size_t len,
