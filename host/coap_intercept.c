@@ -126,7 +126,6 @@ static int option_is_reserved(uint16_t number) {
   case COAP_OPTION_URI_PORT:
   case COAP_OPTION_URI_PATH:
   case COAP_OPTION_URI_QUERY:
-  case COAP_OPTION_BLOCK1:
   case COAP_OPTION_BLOCK2:
   case COAP_OPTION_SIZE1:
   case COAP_OPTION_SIZE2:

@@ -31,6 +31,7 @@ struct as_key {
 };
 
 struct observation;
+struct profile_block1;
 
 struct profile_state {
   gkdc_plugin *self;
@@ -58,6 +59,9 @@ struct profile_state {
   /* Rate limit of unprotected /authz-info uploads: a bucket of at most
    * authz_rate_burst uploads, refilled with authz_rate per second
    * (authz_rate 0: no limit). */
+  /* The outer Block1 transfer being put together (profile_block.c). */
+  struct profile_block1 *block1;
+
   int64_t authz_rate;
   int64_t authz_rate_burst;
   int64_t authz_tokens_milli; /* bucket level, in thousandths of an upload */
@@ -143,6 +147,28 @@ void profile_store_forget_ctx(struct profile_state *ps, const struct gkdc_oscore
 void profile_store_expired(struct profile_state *ps, const struct bound_token *bt);
 int profile_store_load(struct profile_state *ps);
 void profile_store_shutdown(struct profile_state *ps);
+
+/* Largest protected request body put together from outer blocks. */
+#define PROFILE_BLOCK1_MAX 65536
+
+enum {
+  PROFILE_BLOCK1_WHOLE,       /* no Block1 option: use the message as it is */
+  PROFILE_BLOCK1_ANSWERED,    /* 2.31 Continue or an error went out */
+  PROFILE_BLOCK1_REASSEMBLED  /* *whole is the whole message */
+};
+
+/*
+ * Outer Block1 of a protected request (profile_block.c). For a message
+ * with Block1, keeps its block and answers it (unprotected 2.31, 4.08,
+ * 4.13), or, for the last block, sets *whole to the whole message with
+ * Block1 and Size1 removed; its payload is borrowed from the plugin
+ * state until profile_block1_done(). profile_block1_free() takes NULL.
+ */
+int profile_block1_take(struct profile_state *ps, gkdc_exchange *x,
+                        const struct gkdc_coap_msg *msg, const struct gkdc_peer *peer,
+                        struct gkdc_coap_msg *whole);
+void profile_block1_done(struct profile_state *ps);
+void profile_block1_free(struct profile_block1 *b);
 
 void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -252,10 +252,32 @@ static enum gkdc_oscore_status check_fresh(struct profile_state *ps, gkdc_exchan
   return GKDC_OSCORE_ERR_UNSYNCED;
 }
 
+static void on_whole_request(struct profile_state *ps, gkdc_exchange *x,
+                             const struct gkdc_coap_msg *msg, const struct gkdc_peer *peer);
+
+/* The interceptor: outer blocks are put together before anything else. */
 static void on_oscore_request(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *msg,
                               const struct gkdc_peer *peer)
 {
   struct profile_state *ps = arg;
+  struct gkdc_coap_msg whole;
+
+  switch (profile_block1_take(ps, x, msg, peer, &whole)) {
+  case PROFILE_BLOCK1_WHOLE:
+    on_whole_request(ps, x, msg, peer);
+    break;
+  case PROFILE_BLOCK1_REASSEMBLED:
+    on_whole_request(ps, x, &whole, peer);
+    profile_block1_done(ps);
+    break;
+  default:
+    break;
+  }
+}
+
+static void on_whole_request(struct profile_state *ps, gkdc_exchange *x,
+                             const struct gkdc_coap_msg *msg, const struct gkdc_peer *peer)
+{
   struct gkdc_oscore_ctx *ctx = NULL;
   const struct gkdc_authz *authz;
   int expired;
@@ -427,6 +449,7 @@ static void profile_fini(void *state)
   profile_store_shutdown(ps);
   profile_observe_drop_all(ps);
   gkdc_oscore_ctxset_free(ps->contexts);
+  profile_block1_free(ps->block1);
   free(ps);
 }
 

@@ -236,6 +236,109 @@ static void protected_checks(struct gkdc_oscore_ctx *client)
   gkdc_oscore_ctx_free(stranger);
 }
 
+/* Protected messages whose OSCORE option was replaced by a hand-built
+ * malformed value: each gets an unprotected 4.02 "Failed to decode COSE"
+ * with Max-Age 0, before any context lookup. */
+static void bad_option_checks(struct gkdc_oscore_ctx *client)
+{
+  static const char *const cases[] = {
+      "00", "20", "80", "06000000000000", "01", "05010203", "10", "1005aabb", "011415",
+  };
+  uint8_t wire[1200], in[1200], buf[1200], v[16];
+  struct gkdc_coap_msg get, prot, resp;
+  struct gkdc_oscore_request creq;
+  size_t wire_len, n, i, j;
+  char what[96];
+
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.token_len = 1;
+  get.token[0] = 0x31;
+  get.options[0] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"x", 1}};
+  get.option_count = 1;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    size_t vlen = oscore_test_unhex(cases[i], v, sizeof(v));
+
+    get.mid = (uint16_t)(200 + i);
+    if (gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf), &creq) !=
+        GKDC_OSCORE_OK) {
+      check(0, "protect a GET for the bad-option cases");
+      return;
+    }
+    for (j = 0; j < prot.option_count; j++) {
+      if (prot.options[j].number == GKDC_OPT_OSCORE) {
+        prot.options[j].value.ptr = v;
+        prot.options[j].value.len = vlen;
+      }
+    }
+    n = exchange(&prot, wire, &wire_len, in, sizeof(in));
+    snprintf(what, sizeof(what), "OSCORE option h'%s' answers an unprotected 4.02", cases[i]);
+    check(n > 0 && gkdc_oscore_msg_decode(in, n, &resp) && resp.code == GKDC_CODE(4, 2) &&
+              gkdc_oscore_response_classify(&resp) != GKDC_OSCORE_RESPONSE_PROTECTED &&
+              resp.payload.len == 21 &&
+              memcmp(resp.payload.ptr, "Failed to decode COSE", 21) == 0,
+          what);
+  }
+}
+
+/*
+ * A protected POST /authz-info whose ciphertext travels in two outer
+ * Block1 blocks of 64 bytes (RFC 8613 section 4.1.3.4.2): the first
+ * gets 2.31 Continue, the second the protected answer to the whole
+ * request, which the server reassembled before it unprotected it. The
+ * inner payload is no token, so the inner answer is 4.00.
+ */
+static void outer_block1_check(struct gkdc_oscore_ctx *client)
+{
+  uint8_t wire[1200], in[1200], buf[1200], inner_buf[1200], body[100], cf = 19;
+  uint8_t b0 = 0x0a, b1 = 0x12; /* NUM 0 M=1 SZX 2; NUM 1 M=0 SZX 2 */
+  struct gkdc_coap_msg post, prot, part, resp, inner;
+  struct gkdc_oscore_request creq;
+  size_t wire_len, n;
+
+  memset(body, 0xa5, sizeof(body));
+  memset(&post, 0, sizeof(post));
+  post.type = GKDC_COAP_CON;
+  post.code = GKDC_POST;
+  post.mid = 300;
+  post.token_len = 1;
+  post.token[0] = 0x33;
+  post.options[0] =
+      (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"authz-info", 10}};
+  post.options[1] = (struct gkdc_coap_option){GKDC_OPT_CONTENT_FORMAT, {&cf, 1}};
+  post.option_count = 2;
+  post.payload.ptr = body;
+  post.payload.len = sizeof(body);
+  if (gkdc_oscore_protect_request(client, &post, 0, &prot, buf, sizeof(buf), &creq) !=
+          GKDC_OSCORE_OK ||
+      prot.payload.len <= 64 || prot.payload.len > 128 ||
+      prot.option_count + 1 > GKDC_COAP_MAX_OPTIONS) {
+    check(0, "protect a POST of 65 to 128 ciphertext bytes");
+    return;
+  }
+
+  part = prot;
+  part.options[part.option_count++] = (struct gkdc_coap_option){27, {&b0, 1}};
+  part.payload.len = 64;
+  n = exchange(&part, wire, &wire_len, in, sizeof(in));
+  check(n > 0 && gkdc_oscore_msg_decode(in, n, &resp) && resp.code == GKDC_CODE(2, 31),
+        "the first outer Block1 block gets 2.31 Continue");
+
+  part = prot;
+  part.mid = 301;
+  part.options[part.option_count++] = (struct gkdc_coap_option){27, {&b1, 1}};
+  part.payload.ptr = prot.payload.ptr + 64;
+  part.payload.len = prot.payload.len - 64;
+  n = exchange(&part, wire, &wire_len, in, sizeof(in));
+  check(n > 0 && gkdc_oscore_msg_decode(in, n, &resp) &&
+            gkdc_oscore_response_classify(&resp) == GKDC_OSCORE_RESPONSE_PROTECTED &&
+            gkdc_oscore_unprotect_response(client, &resp, &inner, inner_buf,
+                                           sizeof(inner_buf), &creq) == GKDC_OSCORE_OK &&
+            inner.code == GKDC_CODE(4, 0),
+        "the reassembled body unprotects: a protected answer (inner 4.00)");
+}
+
 int main(int argc, char **argv)
 {
   struct sockaddr_in addr;
@@ -265,8 +368,11 @@ int main(int argc, char **argv)
 
   client = upload(as_key);
   check(client != NULL, "client context derived from nonce2 and ID2");
-  if (client != NULL)
+  if (client != NULL) {
     protected_checks(client);
+    bad_option_checks(client);
+    outer_block1_check(client);
+  }
 
   gkdc_oscore_ctx_free(client);
   close(sock);
