@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz_route.h"
 #include "coap_glue.h"
 
 /* Maximum length of a route path, in bytes. */
@@ -114,6 +115,9 @@ int gkdc_router_add(gkdc_plugin *owner, const struct gkdc_route *route) {
              route->flags & ~KNOWN_FLAGS);
     return 0;
   }
+  /* A profile's /authz-info joins the host's shared route. */
+  if (gkdc_authz_route_wanted(owner, route))
+    return gkdc_authz_route_claim(owner, route);
   if (find_exact(route->path) != NULL) {
     GKDC_ERR("route rejected: path %s is already registered", route->path);
     return 0;
@@ -182,6 +186,7 @@ void gkdc_router_remove_owner(gkdc_plugin *owner) {
   struct gkdc_route_entry **link = &routes;
 
   gkdc_coap_forget_owner(owner);
+  gkdc_authz_route_release(owner);
 
   while (*link != NULL) {
     if ((*link)->owner == owner)
@@ -192,6 +197,7 @@ void gkdc_router_remove_owner(gkdc_plugin *owner) {
 }
 
 void gkdc_router_clear(void) {
+  gkdc_authz_route_reset();
   while (routes != NULL)
     unlink_entry(&routes);
 }
