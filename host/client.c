@@ -602,15 +602,10 @@ void gkdc_client_security_free(gkdc_client_security *sec) {
 
 /* ---- the client and its loop ---- */
 
-/* libcoap's log lines, routed to gkdc's log, for a client-owned context. */
+/* libcoap's log lines, without message payloads (they can carry keys),
+ * routed to gkdc's log for a client-owned context. */
 static void client_log_handler(coap_log_t level, const char *message) {
-  size_t len = strlen(message);
-  int gkdc_level = level <= LOG_ERR ? GKDC_LOG_ERR : level >= LOG_DEBUG ? GKDC_LOG_DEBUG
-                                                                        : (int)level;
-
-  while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r'))
-    len--;
-  gkdc_log(gkdc_level, "coap", "%.*s", (int)len, message);
+  gkdc_log_libcoap((int)level, message);
 }
 
 gkdc_client *gkdc_client_new(enum gkdc_client_loop loop) {
