@@ -54,6 +54,7 @@ static const char *std_groups =
     "{ name = \"tiny\"; max_sender_id_len = 1; rekey_on_leave = false; " GM " },"
     "{ name = \"big\"; rekey_on_leave = false; " GM " },"
     "{ name = \"es\"; sign_alg = -7; java_compatible = true; " GM_P256 " },"
+    "{ name = \"esr\"; sign_alg = -7; " GM_P256 " },"
     "{ name = \"bs\"; rekey_on_join = true; " GM " }";
 
 /* ---- clients ---- */
@@ -1799,89 +1800,159 @@ static void test_matrix(void)
   }
 }
 
-/* ---- an ES256 group with the Java-compatible DER evidence ---- */
+/* ---- ES256 groups: DER evidence for Java-compatible ones, raw otherwise ---- */
 
-static void test_es256_group(void)
+/* Gives `cl` a fresh P-256 key pair and its CCS; the private key goes to
+ * `priv` (32 bytes). */
+static void es_client_key(struct h_client *cl, uint8_t priv[32])
 {
-  struct h_client a;
-  struct gkdc_response r;
-  uint8_t priv[32], pub[65];
-  size_t priv_len = sizeof(priv), pub_len = sizeof(pub);
-  uint8_t scope[16], input[128], raw[64], der[72], buf[512];
-  size_t scope_len, input_len = sizeof(input), raw_len = sizeof(raw), der_len = sizeof(der);
-  size_t len;
-  uint8_t n_c[8] = {8, 7, 6, 5, 4, 3, 2, 1};
-  struct gkdc_bytes sb, nsb, ncb, nonce, sig;
-  struct gkdc_cbor_enc e;
-  size_t mark;
   static const uint8_t ccs_head[] = {0xa2, 0x02, 0x60, 0x08, 0xa1, 0x01, 0xa5, 0x01, 0x02,
                                      0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20};
+  uint8_t pub[65];
+  size_t priv_len = 32, pub_len = sizeof(pub);
 
-  client_new(&a, "es", REQ | RSP);
   CU_ASSERT_FATAL(gkdc_crypto_keygen(&h_crypto, GKDC_COSE_CRV_P256, priv, &priv_len, pub,
                                      &pub_len) && pub_len == 65);
-  memcpy(a.cred, ccs_head, sizeof(ccs_head));
-  memcpy(a.cred + 16, pub + 1, 32);
-  a.cred[48] = 0x22;
-  a.cred[49] = 0x58;
-  a.cred[50] = 0x20;
-  memcpy(a.cred + 51, pub + 33, 32);
-  a.cred_len = 83;
+  memcpy(cl->cred, ccs_head, sizeof(ccs_head));
+  memcpy(cl->cred + 16, pub + 1, 32);
+  cl->cred[48] = 0x22;
+  cl->cred[49] = 0x58;
+  cl->cred[50] = 0x20;
+  memcpy(cl->cred + 51, pub + 33, 32);
+  cl->cred_len = 83;
+}
+
+/* Sends a Join Request to ES256 group `group` with the PoP in DER (`der`
+ * 1) or raw r||s. */
+static void es_join(struct h_client *cl, const uint8_t priv[32], const char *group, int der,
+                    const uint8_t n_c[8], struct gkdc_response *r)
+{
+  uint8_t scope[32], input[128], raw[64], dsig[72], buf[512];
+  size_t scope_len, input_len = sizeof(input), raw_len = sizeof(raw), der_len = sizeof(dsig);
+  size_t len, mark;
+  struct gkdc_bytes sb, nsb, ncb;
+  struct gkdc_cbor_enc e;
 
   gkdc_cbor_enc_init(&e, scope, sizeof(scope));
   gkdc_cbor_enc_put_array(&e, 2);
-  gkdc_cbor_enc_put_tstr_z(&e, "es");
+  gkdc_cbor_enc_put_tstr_z(&e, group);
   gkdc_cbor_enc_put_uint(&e, REQ | RSP);
   gkdc_cbor_enc_finish(&e, &scope_len);
   sb.ptr = scope;
   sb.len = scope_len;
-  nsb.ptr = a.n_s;
-  nsb.len = a.n_s_len;
+  nsb.ptr = cl->n_s;
+  nsb.len = cl->n_s_len;
   ncb.ptr = n_c;
-  ncb.len = sizeof(n_c);
+  ncb.len = 8;
   CU_ASSERT_FATAL(gkdc_pop_input_client(sb, nsb, ncb, input, &input_len));
   CU_ASSERT_FATAL(gkdc_crypto_sign(&h_crypto, GKDC_COSE_ALG_ES256, priv, 32, input, input_len,
                                    raw, &raw_len));
-  CU_ASSERT_FATAL(gkdc_crypto_ecdsa_raw_to_der(&h_crypto, raw, raw_len, der, &der_len));
+  CU_ASSERT_FATAL(gkdc_crypto_ecdsa_raw_to_der(&h_crypto, raw, raw_len, dsig, &der_len));
 
   gkdc_cbor_enc_init(&e, buf, sizeof(buf));
   mark = gkdc_cbor_enc_map_begin(&e);
   gkdc_cbor_enc_put_uint(&e, GKDC_GC_SCOPE);
   gkdc_cbor_enc_put_bstr(&e, scope, scope_len);
   gkdc_cbor_enc_put_uint(&e, GKDC_GC_CNONCE);
-  gkdc_cbor_enc_put_bstr(&e, n_c, sizeof(n_c));
+  gkdc_cbor_enc_put_bstr(&e, n_c, 8);
   gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED);
-  gkdc_cbor_enc_put_bstr(&e, a.cred, a.cred_len);
+  gkdc_cbor_enc_put_bstr(&e, cl->cred, cl->cred_len);
   gkdc_cbor_enc_put_uint(&e, GKDC_GC_CLIENT_CRED_VERIFY);
-  gkdc_cbor_enc_put_bstr(&e, der, der_len);
+  if (der)
+    gkdc_cbor_enc_put_bstr(&e, dsig, der_len);
+  else
+    gkdc_cbor_enc_put_bstr(&e, raw, raw_len);
   gkdc_cbor_enc_map_end(&e, mark, 4);
   CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &len) == GKDC_CBOR_OK);
+  snprintf(path_buf, sizeof(path_buf), "ace-group/%s", group);
+  h_call(cl, GKDC_POST, path_buf, GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, r);
+}
 
-  h_call(&a, GKDC_POST, "ace-group/es", GKDC_CF_ACE_GROUPCOMM_CBOR, buf, len, &r);
-  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+/* 1 when `r` carries a kdc_cred_verify by the P-256 Group Manager over
+ * bstr(N_C) | bstr(kdc_nonce), in DER when `der`, else raw r||s. */
+static int es_kdc_pop_ok(const struct gkdc_response *r, const uint8_t *n_c, size_t n_c_len,
+                         int der)
+{
+  uint8_t kin[128], gm_pub[65], sig_raw[64];
+  size_t kin_len = sizeof(kin), sig_raw_len = sizeof(sig_raw);
+  struct gkdc_bytes nonce, sig, ncb;
 
-  /* kdc_cred_verify is a DER ECDSA signature by the GM's P-256 key. */
-  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_NONCE, &nonce));
-  CU_ASSERT_FATAL(h_get_bstr(&r, GKDC_GC_KDC_CRED_VERIFY, &sig));
-  CU_ASSERT(sig.len > 64 && sig.ptr[0] == 0x30);
-  {
-    uint8_t kin[64], gm_pub[65], sig_raw[64];
-    size_t kin_len = sizeof(kin), sig_raw_len = sizeof(sig_raw);
-
-    gm_pub[0] = 0x04;
-    hex2bin(P256_CRED + 32, gm_pub + 1, 32);
-    hex2bin(P256_CRED + 32 + 64 + 6, gm_pub + 33, 32);
-    CU_ASSERT_FATAL(gkdc_pop_input_kdc(ncb, nonce, kin, &kin_len));
-    CU_ASSERT_FATAL(gkdc_crypto_ecdsa_der_to_raw(&h_crypto, sig.ptr, sig.len, sig_raw,
-                                                 &sig_raw_len));
-    CU_ASSERT(gkdc_crypto_verify(&h_crypto, GKDC_COSE_ALG_ES256, gm_pub, 65, kin, kin_len,
-                                 sig_raw, sig_raw_len));
+  if (!h_get_bstr(r, GKDC_GC_KDC_NONCE, &nonce) || !h_get_bstr(r, GKDC_GC_KDC_CRED_VERIFY, &sig))
+    return 0;
+  gm_pub[0] = 0x04;
+  hex2bin(P256_CRED + 32, gm_pub + 1, 32);
+  hex2bin(P256_CRED + 32 + 64 + 6, gm_pub + 33, 32);
+  ncb.ptr = n_c;
+  ncb.len = n_c_len;
+  if (!gkdc_pop_input_kdc(ncb, nonce, kin, &kin_len))
+    return 0;
+  if (der) {
+    if (sig.len <= 64 || sig.ptr[0] != 0x30 ||
+        !gkdc_crypto_ecdsa_der_to_raw(&h_crypto, sig.ptr, sig.len, sig_raw, &sig_raw_len))
+      return 0;
+  } else {
+    if (sig.len != 64)
+      return 0;
+    memcpy(sig_raw, sig.ptr, 64);
   }
-  gkdc_response_clear(&r);
+  return gkdc_crypto_verify(&h_crypto, GKDC_COSE_ALG_ES256, gm_pub, 65, kin, kin_len, sig_raw,
+                            64);
+}
+
+static void test_es256_group(void)
+{
+  /* Group "es" is Java-compatible, "esr" is not. */
+  static const struct {
+    const char *group;
+    int der_in;
+    uint8_t code;
+    int err;
+    int der_out;
+  } cases[] = {
+      {"es", 1, GKDC_CODE(2, 1), -1, 1},
+      {"es", 0, GKDC_CODE(2, 1), -1, 1},
+      {"esr", 0, GKDC_CODE(2, 1), -1, 0},
+      {"esr", 1, GKDC_CODE(4, 0), GKDC_GC_ERR_INVALID_POP, 0},
+  };
+  static const uint8_t fetch[] = {0xa1, 0x06, 0x48, 9, 8, 7, 6, 5, 4, 3, 2};
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct h_client a, v;
+    struct gkdc_response r;
+    uint8_t priv[32];
+    uint8_t n_c[8] = {8, 7, 6, 5, 4, 3, 2, (uint8_t)i};
+
+    client_new(&a, cases[i].group, REQ | RSP);
+    es_client_key(&a, priv);
+    es_join(&a, priv, cases[i].group, cases[i].der_in, n_c, &r);
+    CU_ASSERT_EQUAL(r.code, cases[i].code);
+    if (cases[i].err != -1)
+      CU_ASSERT_EQUAL(h_error_id(&r), cases[i].err);
+    if (r.code != GKDC_CODE(2, 1)) {
+      gkdc_response_clear(&r);
+      continue;
+    }
+    /* The Joining Response, GET /kdc-cred (N_C of the join) and FETCH
+     * /kdc-cred (the verifier's N_C) sign in the group's form. */
+    CU_ASSERT(es_kdc_pop_ok(&r, n_c, sizeof(n_c), cases[i].der_out));
+    gkdc_response_clear(&r);
+    snprintf(path_buf, sizeof(path_buf), "ace-group/%s/kdc-cred", cases[i].group);
+    h_call(&a, GKDC_GET, path_buf, GKDC_CF_NONE, NULL, 0, &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(es_kdc_pop_ok(&r, n_c, sizeof(n_c), cases[i].der_out));
+    gkdc_response_clear(&r);
+    client_new(&v, cases[i].group, VER);
+    h_call(&v, GKDC_FETCH, path_buf, GKDC_CF_ACE_GROUPCOMM_CBOR, fetch, sizeof(fetch), &r);
+    CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+    CU_ASSERT(es_kdc_pop_ok(&r, fetch + 3, 8, cases[i].der_out));
+    gkdc_response_clear(&r);
+  }
 
   /* An Ed25519 credential does not fit the group. */
   {
     struct h_client b;
+    struct gkdc_response r;
 
     client_new(&b, "es", REQ);
     join(&b, "es", REQ, J_NORMAL, GC_NONE, &r);
@@ -2416,6 +2487,120 @@ static void test_java_group(void)
   restart_expect(std_groups, 1, NULL);
 }
 
+/* ---- request bodies of every resource that takes one ---- */
+
+/*
+ * For each resource and method with a request body: the wrong
+ * Content-Format (4.15), bodies of the wrong CBOR type or with a value of
+ * the wrong type, trailing bytes and missing parameters (4.00), and a
+ * valid body with an unknown parameter, which is ignored. `who` 0 is a
+ * Requester+Responder member, 1 a Verifier non-member. Join Requests
+ * answered 4.00 carry a CF 261 map (OSCORE profile, section 6.2).
+ */
+static void test_request_bodies(void)
+{
+  static const struct {
+    int who;
+    const char *rest; /* "/" is the root; "@" the member's node */
+    uint32_t method;
+    int32_t cf;
+    const char *hex;
+    uint8_t code;
+  } rows[] = {
+      {1, "/", GKDC_FETCH, GKDC_CF_CBOR, "a1008141ff", GKDC_CODE(4, 15)},
+      {1, "/", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "80", GKDC_CODE(4, 0)},
+      {1, "/", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a1006161", GKDC_CODE(4, 0)},
+      {1, "/", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a1008101", GKDC_CODE(4, 0)},
+      {1, "/", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a10081410000", GKDC_CODE(4, 0)},
+      {1, "/", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a20081410018c86161", GKDC_CODE(2, 5)},
+      {0, "creds", GKDC_FETCH, GKDC_CF_CBOR, "a10483f5810480", GKDC_CODE(4, 15)},
+      {0, "creds", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "80", GKDC_CODE(4, 0)},
+      {0, "creds", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a1046161", GKDC_CODE(4, 0)},
+      {0, "creds", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a10483f581048000", GKDC_CODE(4, 0)},
+      {0, "creds", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a10483f5816161 80", GKDC_CODE(4, 0)},
+      {0, "creds", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a20483f581048018c801",
+       GKDC_CODE(2, 5)},
+      {1, "kdc-cred", GKDC_FETCH, GKDC_CF_CBOR, "a106480102030405060708", GKDC_CODE(4, 15)},
+      {1, "kdc-cred", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "80", GKDC_CODE(4, 0)},
+      {1, "kdc-cred", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a0", GKDC_CODE(4, 0)},
+      {1, "kdc-cred", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a10601", GKDC_CODE(4, 0)},
+      {1, "kdc-cred", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a10648010203040506070800",
+       GKDC_CODE(4, 0)},
+      {1, "kdc-cred", GKDC_FETCH, GKDC_CF_ACE_GROUPCOMM_CBOR, "a206480102030405060708 18c800",
+       GKDC_CODE(2, 5)},
+      /* text/plain (0); CF 60, 261 and none are accepted. */
+      {0, "stale-sids", GKDC_FETCH, 0, "00", GKDC_CODE(4, 15)},
+      {0, "stale-sids", GKDC_FETCH, GKDC_CF_CBOR, "6161", GKDC_CODE(4, 0)},
+      {0, "stale-sids", GKDC_FETCH, GKDC_CF_CBOR, "20", GKDC_CODE(4, 0)},
+      {0, "stale-sids", GKDC_FETCH, GKDC_CF_CBOR, "0000", GKDC_CODE(4, 0)},
+      {0, "stale-sids", GKDC_FETCH, GKDC_CF_CBOR, "", GKDC_CODE(4, 0)},
+      {0, "nodes/@/cred", GKDC_POST, GKDC_CF_CBOR, "a0", GKDC_CODE(4, 15)},
+      {0, "nodes/@/cred", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, "80", GKDC_CODE(4, 0)},
+      {0, "nodes/@/cred", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, "a0", GKDC_CODE(4, 0)},
+      {0, "nodes/@/cred", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR,
+       "a30501064801020304050607081818420102", GKDC_CODE(4, 0)},
+      {0, "", GKDC_POST, GKDC_CF_CBOR, "a0", GKDC_CODE(4, 15)},
+      {0, "", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, "80", GKDC_CODE(4, 0)},
+      {0, "", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, "a10301", GKDC_CODE(4, 0)},
+      {0, "", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, "a1034582626731 06 00", GKDC_CODE(4, 0)},
+      {0, "", GKDC_POST, GKDC_CF_ACE_GROUPCOMM_CBOR, "a20345826267310606 6161",
+       GKDC_CODE(4, 0)},
+  };
+  struct h_client cl[2];
+  char node[64];
+  size_t i;
+
+  client_new(&cl[0], "g1", REQ | RSP);
+  joined(&cl[0], "g1", REQ | RSP, 6);
+  snprintf(node, sizeof(node), "%s", node_buf[6]);
+  client_new(&cl[1], "g1", VER);
+
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    uint8_t body[64];
+    size_t len = 0;
+    const char *h = rows[i].hex;
+    char path[160];
+    struct gkdc_response r;
+    unsigned v;
+
+    while (*h != '\0' && len < sizeof(body)) {
+      if (*h == ' ') {
+        h++;
+        continue;
+      }
+      CU_ASSERT_FATAL(sscanf(h, "%2x", &v) == 1);
+      body[len++] = (uint8_t)v;
+      h += 2;
+    }
+    if (strcmp(rows[i].rest, "/") == 0)
+      snprintf(path, sizeof(path), "ace-group");
+    else if (strncmp(rows[i].rest, "nodes/@", 7) == 0)
+      snprintf(path, sizeof(path), "ace-group/g1/nodes/%s%s", node, rows[i].rest + 7);
+    else
+      snprintf(path, sizeof(path), "ace-group/g1%s%s", rows[i].rest[0] ? "/" : "",
+               rows[i].rest);
+    h_call(&cl[rows[i].who], rows[i].method, path, rows[i].cf, len > 0 ? body : NULL, len,
+           &r);
+    if (r.code != rows[i].code)
+      fprintf(stderr, "\n  body row %zu: %s %s got %d.%02d\n", i, path, rows[i].hex,
+              GKDC_CODE_CLASS(r.code), GKDC_CODE_DETAIL(r.code));
+    CU_ASSERT_EQUAL(r.code, rows[i].code);
+    if (rows[i].rest[0] == '\0' && r.code == GKDC_CODE(4, 0)) {
+      struct gkdc_bytes b;
+
+      CU_ASSERT_EQUAL(r.content_format, GKDC_CF_ACE_GROUPCOMM_CBOR);
+      CU_ASSERT(!h_get_bstr(&r, GKDC_GC_KDCCHALLENGE, &b));
+      {
+        struct gkdc_cbor_dec d, w;
+
+        CU_ASSERT(h_find(&r, &d, GKDC_GC_SIGN_INFO, &w) &&
+                  gkdc_cbor_dec_peek_type(&w) == GKDC_CBOR_TYPE_ARRAY);
+      }
+    }
+    gkdc_response_clear(&r);
+  }
+}
+
 /* ---- a configured root path ---- */
 
 static void test_root_path(void)
@@ -2618,5 +2803,6 @@ int main(void)
   CU_add_test(s, "configuration checks", test_config_checks);
   CU_add_test(s, "Java test group", test_java_group);
   CU_add_test(s, "configured root path", test_root_path);
+  CU_add_test(s, "request bodies", test_request_bodies);
   return gkdc_test_run();
 }
