@@ -2241,7 +2241,15 @@ static void test_config_checks(void)
   restart_expect("{ name = \"k\"; gm_cred = \"" GM_CRED "\"; gm_key = \"" GM_CRED "\"; }",
                  0, "gm_key");
   restart_expect("{ name = \"g1\"; mode = \"group-only\"; " GM " }", 0, "mode");
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_last_error, "group g1:"));
   restart_expect("{ name = \"g1\"; gp_enc_alg = 30; " GM " }", 0, "gp_enc_alg");
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_last_error, "group g1:"));
+  restart_expect("{ name = \"g1\"; sign_alg = -7; " GM_P256 " }", 0, "sign_alg");
+  restart_expect("{ name = \"u2\"; gp_enc_alg = 12345; " GM " }", 0, "12345");
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_last_error, "group u2:"));
+  /* A Group Manager credential that does not fit the signature algorithm. */
+  restart_expect("{ name = \"m\"; sign_alg = -7; " GM " }", 0, "gm_cred");
+  restart_expect("{ name = \"m2\"; mode = \"both\"; " GM " }", 0, "both");
   /* The stored group wins over pinned material of the configuration. */
   restart_expect("{ name = \"g1\"; initial = { master_secret = \"00112233445566778899aabbccddeeff\"; }; " GM " }",
                  1,
