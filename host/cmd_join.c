@@ -4,6 +4,7 @@
  *
  *   gkdc join --token FILE --rs coap://HOST:PORT [--listen URI]
  *             [--sign-info] [--ecdh-info] [--get PATH]... [--until-context]
+ *             [--group NAME [--roles N] [--key FILE] ...]
  *
  * 1. Reads the Access Information that `gkdc token --out FILE` wrote.
  * 2. Starts a session of the coap_oscore profile plugin from the
@@ -16,7 +17,11 @@
  * 4. Sends each --get as an OSCORE-protected GET and checks that the
  *    response is protected and verifies; --observe does the same for each
  *    notification of an observation.
- * 5. Unless --until-context is given, keeps serving the --listen endpoint
+ * 5. With --group NAME, joins the OSCORE group at the KDC over the
+ *    context (RFC 9594 section 4.3.1) and checks the KDC's PoP. It then
+ *    derives the Group OSCORE context and runs the node operations that
+ *    the flags select (see join_group.h).
+ * 6. Unless --until-context is given, keeps serving the --listen endpoint
  *    until SIGINT or SIGTERM: requests protected with the context reach the
  *    process's routes through the profile plugin's interceptor.
  *
@@ -37,16 +42,34 @@
 #include <gkdc/client.h>
 #include <gkdc/crypto.h>
 #include <gkdc/kdc.h>
+#include <gkdc/pop.h>
 #include <gkdc/profile.h>
 
 #include "client_tool.h"
 #include "commands.h"
 #include "internal.h"
+#include "join_group.h"
 
 #define TOKEN_FILE_MAX (64 * 1024)
 #define UPLOAD_MAX (16 * 1024)
 #define MAX_GETS 8
 #define JOIN_TIMEOUT_MS 15000
+
+/* The long options without a short form. */
+enum {
+  OPT_GROUP = 1000,
+  OPT_ROLES,
+  OPT_KEY,
+  OPT_MONITOR,
+  OPT_VERIFIER,
+  OPT_NODE,
+  OPT_RENEW_SID,
+  OPT_NEW_CRED,
+  OPT_REFRESH,
+  OPT_LEAVE,
+  OPT_OUT,
+  OPT_JAVA,
+};
 
 struct join_args {
   const char *token_file;
@@ -62,6 +85,7 @@ struct join_args {
   int ask_ecdh_info;
   int until_context;
   int verbose;
+  struct gkdc_join_group_run_args group; /* the group part; no group name: skipped */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -76,6 +100,9 @@ static void print_usage(FILE *out) {
           "                 [--config FILE]\n"
           "                 [--sign-info] [--ecdh-info] [--get PATH]... [--observe PATH\n"
           "                 [--notifications N]] [--until-context] [-v]\n"
+          "                 [--group NAME [--roles N] [--key FILE] [--monitor | --verifier]\n"
+          "                  [--node NAME] [--renew-sid] [--new-cred FILE] [--refresh]\n"
+          "                  [--leave] [--out FILE] [--java]]\n"
           "\n"
           "Posts an access token to the KDC's /authz-info, derives the OSCORE security\n"
           "context of the OSCORE profile (RFC 9203) and sends protected requests on it.\n"
@@ -94,7 +121,22 @@ static void print_usage(FILE *out) {
           "  --observe PATH    observe PATH with protected requests and print the\n"
           "                    notifications\n"
           "  --notifications N stop observing after N responses (default 3)\n"
-          "  --until-context   exit after the context and the --get requests\n"
+          "  --until-context   exit after the context, the --get requests and the\n"
+          "                    group part\n"
+          "  --group NAME      join the OSCORE group NAME at the KDC over the context\n"
+          "  --roles N         the roles as Tperm bits (2 requester, 4 responder,\n"
+          "                    8 monitor, 16 verifier; default 6)\n"
+          "  --key FILE        the node's key pair that `gkdc keygen --out` wrote\n"
+          "  --monitor         join as Monitor, without a credential\n"
+          "  --verifier        get the group's Signature Encryption Key as Verifier\n"
+          "  --node NAME       the node name for the node operations (default: the\n"
+          "                    Location-Path of the Join Response)\n"
+          "  --renew-sid       ask for a new Sender ID after the join\n"
+          "  --new-cred FILE   upload the credential of key pair FILE after the join\n"
+          "  --refresh         fetch and apply the current keying material\n"
+          "  --leave           leave the group at the end\n"
+          "  --out FILE        write the Group OSCORE context to FILE (mode 0600)\n"
+          "  --java            DER-encoded ECDSA PoP evidence, as Java peers expect\n"
           "  -v, --verbose     log at debug level\n"
           "  -h, --help        print this help and exit\n",
           MAX_GETS);
@@ -330,7 +372,7 @@ static int install_signal_handlers(void) {
   return sigaction(SIGINT, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0;
 }
 
-static int run_join(const struct join_args *a) {
+static int run_join(struct join_args *a) {
   const struct gkdc_host_api *host = gkdc_host_api();
   struct gkdc_provider prov;
   const struct gkdc_profile_ops *ops = NULL;
@@ -386,6 +428,12 @@ static int run_join(const struct join_args *a) {
   }
   if (a->observe_path != NULL && !protected_observe(c, s, a->observe_path, a->notifications))
     goto out;
+  if (a->group.group.group != NULL) {
+    a->group.group.token_transfer_response.ptr = transfer.payload;
+    a->group.group.token_transfer_response.len = transfer.payload_len;
+    if (!gkdc_join_group_run(c, s, &a->group))
+      goto out;
+  }
   ok = 1;
 
   if (!a->until_context && gkdc_tool_host_has_coap()) {
@@ -423,6 +471,18 @@ int gkdc_cmd_join(int argc, char **argv) {
       {"ecdh-info", no_argument, NULL, 'E'},
       {"until-context", no_argument, NULL, 'u'},
       {"verbose", no_argument, NULL, 'v'},
+      {"group", required_argument, NULL, OPT_GROUP},
+      {"roles", required_argument, NULL, OPT_ROLES},
+      {"key", required_argument, NULL, OPT_KEY},
+      {"monitor", no_argument, NULL, OPT_MONITOR},
+      {"verifier", no_argument, NULL, OPT_VERIFIER},
+      {"node", required_argument, NULL, OPT_NODE},
+      {"renew-sid", no_argument, NULL, OPT_RENEW_SID},
+      {"new-cred", required_argument, NULL, OPT_NEW_CRED},
+      {"refresh", no_argument, NULL, OPT_REFRESH},
+      {"leave", no_argument, NULL, OPT_LEAVE},
+      {"out", required_argument, NULL, OPT_OUT},
+      {"java", no_argument, NULL, OPT_JAVA},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -431,6 +491,7 @@ int gkdc_cmd_join(int argc, char **argv) {
 
   memset(&a, 0, sizeof(a));
   a.notifications = 3;
+  a.group.group.roles = GKDC_OSC_ROLE_REQUESTER | GKDC_OSC_ROLE_RESPONDER;
   while ((opt = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
     switch (opt) {
     case 't':
@@ -480,6 +541,51 @@ int gkdc_cmd_join(int argc, char **argv) {
     case 'v':
       a.verbose = 1;
       break;
+    case OPT_GROUP:
+      a.group.group.group = optarg;
+      break;
+    case OPT_ROLES: {
+      char *end;
+      unsigned long long roles = strtoull(optarg, &end, 0);
+
+      if (optarg[0] == '\0' || optarg[0] == '-' || *end != '\0' || roles == 0 ||
+          roles > 0xffff) {
+        fprintf(stderr, "gkdc join: --roles takes Tperm bits as a number from 1 to 65535\n");
+        return GKDC_EXIT_USAGE;
+      }
+      a.group.group.roles = roles;
+      break;
+    }
+    case OPT_KEY:
+      a.group.group.key_file = optarg;
+      break;
+    case OPT_MONITOR:
+      a.group.monitor = 1;
+      break;
+    case OPT_VERIFIER:
+      a.group.verifier = 1;
+      break;
+    case OPT_NODE:
+      a.group.node_name = optarg;
+      break;
+    case OPT_RENEW_SID:
+      a.group.renew_sender_id = 1;
+      break;
+    case OPT_NEW_CRED:
+      a.group.new_cred_key = optarg;
+      break;
+    case OPT_REFRESH:
+      a.group.refresh = 1;
+      break;
+    case OPT_LEAVE:
+      a.group.leave = 1;
+      break;
+    case OPT_OUT:
+      a.group.out_file = optarg;
+      break;
+    case OPT_JAVA:
+      a.group.group.pop_flags |= GKDC_POP_F_ECDSA_DER;
+      break;
     case 'h':
       print_usage(stdout);
       return GKDC_EXIT_OK;
@@ -491,6 +597,17 @@ int gkdc_cmd_join(int argc, char **argv) {
   if (optind < argc || a.token_file == NULL || a.rs_uri == NULL) {
     fprintf(stderr, "gkdc join: --token and --rs are required\n");
     print_usage(stderr);
+    return GKDC_EXIT_USAGE;
+  }
+  if (a.group.group.group == NULL &&
+      (a.group.group.key_file != NULL || a.group.monitor || a.group.verifier ||
+       a.group.node_name != NULL || a.group.renew_sender_id || a.group.new_cred_key != NULL ||
+       a.group.refresh || a.group.leave || a.group.out_file != NULL)) {
+    fprintf(stderr, "gkdc join: the group options need --group NAME\n");
+    return GKDC_EXIT_USAGE;
+  }
+  if (a.group.monitor && a.group.verifier) {
+    fprintf(stderr, "gkdc join: --monitor and --verifier cannot be combined\n");
     return GKDC_EXIT_USAGE;
   }
 
