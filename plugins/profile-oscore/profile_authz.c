@@ -226,7 +226,7 @@ static struct bound_token *bind_token(const struct profile_state *ps,
   bt->scope = copy_bytes(c->scope.ptr, c->scope.len);
   bt->audience = strdup(ps->audience);
   if (bt->token_id == NULL || bt->scope == NULL || bt->audience == NULL ||
-      !claims_digest(cx, c, bt->claims_digest)) {
+      !(bt->has_digest = claims_digest(cx, c, bt->claims_digest))) {
     profile_bound_token_free(bt);
     return NULL;
   }
@@ -327,7 +327,7 @@ static int cti_reused(struct profile_state *ps, const struct gkdc_crypto *cx,
   for (i = 0; i < gkdc_oscore_ctxset_count(ps->contexts); i++) {
     const struct bound_token *bt = gkdc_oscore_ctxset_get0(ps->contexts, i)->user;
 
-    if (bt != NULL && bt->authz.token_id.len == c->cti.len &&
+    if (bt != NULL && bt->has_digest && bt->authz.token_id.len == c->cti.len &&
         memcmp(bt->authz.token_id.ptr, c->cti.ptr, c->cti.len) == 0 &&
         memcmp(bt->claims_digest, digest, sizeof(digest)) != 0)
       return 1;

@@ -89,6 +89,7 @@ struct bound_token {
   /* SHA-256 of the decrypted claims: a token posted again has the same
    * digest, another token that reuses the cti has not. */
   uint8_t claims_digest[32];
+  int has_digest;
 
   /* Set on a context made for a token posted again while the token's
    * earlier context is live: the earlier one is removed once this one

@@ -383,6 +383,19 @@ static struct bound_token *load_token(struct profile_state *ps,
   bt->authz.scope.len = t->scope.len;
   bt->authz.audience = bt->audience;
   bt->authz.expires_at = t->expires_at;
+
+  /* The digest that tells a repost of this token from a reused cti. */
+  if (GKDC_HAS_OP(ps->host, crypto_get0) && t->claims.len > 0) {
+    uint8_t d[GKDC_MAX_HASH_LEN];
+    size_t d_len = sizeof(d);
+
+    if (gkdc_crypto_hash(ps->host->crypto_get0(), GKDC_COSE_ALG_SHA256, t->claims.ptr,
+                         t->claims.len, d, &d_len) &&
+        d_len == sizeof(bt->claims_digest)) {
+      memcpy(bt->claims_digest, d, d_len);
+      bt->has_digest = 1;
+    }
+  }
   ops->record_free(store->state, t);
   return bt;
 

@@ -9,7 +9,17 @@
  * 127.0.0.1:PORT, derives the OSCORE context, then checks a protected GET
  * of /.well-known/core, the answer to a CON retransmission, a replayed
  * request and an unknown kid. Prints one line per check and exits 1 when
- * any failed.
+ * any failed. Other modes:
+ *
+ *   oscore_client PORT AS_KEY_HEX expire       a token with a 2 s life: a
+ *                                              GET works, one after 3 s
+ *                                              gets an unprotected 4.01
+ *   oscore_client PORT AS_KEY_HEX save FILE    upload and GET, then write
+ *                                              the client's context to FILE
+ *   oscore_client PORT AS_KEY_HEX resume FILE  after a restart of the
+ *                                              server: the context of FILE
+ *                                              gets an Echo challenge, then
+ *                                              a protected 2.05
  */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
@@ -31,6 +41,13 @@
 static const struct gkdc_crypto *cx;
 static int sock = -1;
 static int failures;
+
+/* The token of upload(): its lifetime and the last byte of its cti; and
+ * what the client keeps of its context for the save and resume modes. */
+static int64_t token_life = 3600;
+static uint8_t token_cti = 0x99;
+static uint8_t kept_ms[16], kept_n2[16], kept_id2[8];
+static size_t kept_n2_len, kept_id2_len;
 
 static void check(int ok, const char *what)
 {
@@ -79,9 +96,9 @@ static size_t make_token(const uint8_t *as_key, const uint8_t *ms, size_t ms_len
   gkdc_cbor_enc_put_uint(&e, 3);
   gkdc_cbor_enc_put_tstr_z(&e, "kdc1");
   gkdc_cbor_enc_put_uint(&e, 4);
-  gkdc_cbor_enc_put_int(&e, (int64_t)time(NULL) + 3600);
+  gkdc_cbor_enc_put_int(&e, (int64_t)time(NULL) + token_life);
   gkdc_cbor_enc_put_uint(&e, 7);
-  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x0b\x99", 2);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t[]){0x0b, token_cti}, 2);
   gkdc_cbor_enc_put_uint(&e, 8);
   gkdc_cbor_enc_put_map(&e, 1);
   gkdc_cbor_enc_put_uint(&e, 4);
@@ -158,6 +175,13 @@ static struct gkdc_oscore_ctx *upload(const uint8_t *as_key)
     check(0, "2.01 carries nonce2 and ace_server_recipientid");
     return NULL;
   }
+  if (n2.len > sizeof(kept_n2) || id2.len > sizeof(kept_id2))
+    return NULL;
+  memcpy(kept_ms, ms, sizeof(ms));
+  memcpy(kept_n2, n2.ptr, n2.len);
+  kept_n2_len = n2.len;
+  memcpy(kept_id2, id2.ptr, id2.len);
+  kept_id2_len = id2.len;
   memset(&m, 0, sizeof(m));
   m.has_id = m.has_ms = 1;
   m.ms.ptr = ms;
@@ -339,6 +363,179 @@ static void outer_block1_check(struct gkdc_oscore_ctx *client)
         "the reassembled body unprotects: a protected answer (inner 4.00)");
 }
 
+/*
+ * Sends a protected GET of `path` (with an inner Echo option when `echo`
+ * is set) and reads the answer. Returns 1 with *inner for a protected
+ * answer that verifies, 0 with *outer for an unprotected one, -1 when
+ * nothing usable came back.
+ */
+static int get_path(struct gkdc_oscore_ctx *client, uint16_t mid, const char *path,
+                    const uint8_t *echo, size_t echo_len, struct gkdc_coap_msg *outer,
+                    struct gkdc_coap_msg *inner, uint8_t *in, size_t in_cap,
+                    uint8_t *inner_buf, size_t inner_cap)
+{
+  uint8_t wire[1200], buf[1200];
+  struct gkdc_coap_msg get, prot;
+  struct gkdc_oscore_request creq;
+  size_t wire_len, n;
+  const char *slash;
+
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = mid;
+  get.token_len = 1;
+  get.token[0] = (uint8_t)mid;
+  /* At most two segments: "a" or "a/b". */
+  slash = strchr(path, '/');
+  get.options[0] = (struct gkdc_coap_option){
+      GKDC_OPT_URI_PATH, {(const uint8_t *)path, slash != NULL ? (size_t)(slash - path)
+                                                               : strlen(path)}};
+  get.option_count = 1;
+  if (slash != NULL)
+    get.options[get.option_count++] = (struct gkdc_coap_option){
+        GKDC_OPT_URI_PATH, {(const uint8_t *)slash + 1, strlen(slash + 1)}};
+  if (echo != NULL)
+    get.options[get.option_count++] = (struct gkdc_coap_option){GKDC_OPT_ECHO,
+                                                                {echo, echo_len}};
+  if (gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf), &creq) !=
+      GKDC_OSCORE_OK)
+    return -1;
+  n = exchange(&prot, wire, &wire_len, in, in_cap);
+  if (n == 0 || !gkdc_oscore_msg_decode(in, n, outer))
+    return -1;
+  if (gkdc_oscore_response_classify(outer) != GKDC_OSCORE_RESPONSE_PROTECTED)
+    return 0;
+  return gkdc_oscore_unprotect_response(client, outer, inner, inner_buf, inner_cap, &creq) ==
+                 GKDC_OSCORE_OK
+             ? 1
+             : -1;
+}
+
+/* The expire mode: a token with a 2 s life. */
+static void expire_checks(const uint8_t *as_key)
+{
+  uint8_t in[1200], inner_buf[1200];
+  struct gkdc_coap_msg outer, inner;
+  struct gkdc_oscore_ctx *client;
+
+  token_life = 2;
+  token_cti = 0x98;
+  client = upload(as_key);
+  check(client != NULL, "a token with a 2 s life gives a context");
+  if (client == NULL)
+    return;
+  check(get_path(client, 20, ".well-known", NULL, 0, &outer, &inner, in, sizeof(in), inner_buf,
+                 sizeof(inner_buf)) == 1,
+        "a protected request before the token's exp is answered protected");
+  sleep(3);
+  check(get_path(client, 21, ".well-known", NULL, 0, &outer, &inner, in, sizeof(in), inner_buf,
+                 sizeof(inner_buf)) == 0 &&
+            outer.code == GKDC_CODE(4, 1),
+        "a protected request after the token's exp gets an unprotected 4.01");
+  gkdc_oscore_ctx_free(client);
+}
+
+/* The save mode: upload, one GET, then the context's inputs to `file`. */
+static void save_context(const uint8_t *as_key, const char *file)
+{
+  uint8_t in[1200], inner_buf[1200];
+  struct gkdc_coap_msg outer, inner;
+  struct gkdc_oscore_ctx *client;
+  FILE *f;
+  size_t i;
+
+  token_cti = 0x97;
+  client = upload(as_key);
+  check(client != NULL, "save: context derived");
+  if (client == NULL)
+    return;
+  check(get_path(client, 30, "test/peer", NULL, 0, &outer, &inner, in, sizeof(in), inner_buf,
+                 sizeof(inner_buf)) == 1,
+        "save: a protected request is answered protected");
+  f = fopen(file, "w");
+  if (f == NULL) {
+    check(0, "save: write the context file");
+    gkdc_oscore_ctx_free(client);
+    return;
+  }
+  for (i = 0; i < sizeof(kept_ms); i++)
+    fprintf(f, "%02x", kept_ms[i]);
+  fprintf(f, " ");
+  for (i = 0; i < kept_n2_len; i++)
+    fprintf(f, "%02x", kept_n2[i]);
+  fprintf(f, " ");
+  for (i = 0; i < kept_id2_len; i++)
+    fprintf(f, "%02x", kept_id2[i]);
+  fprintf(f, " %llu\n", (unsigned long long)client->ssn);
+  fclose(f);
+  gkdc_oscore_ctx_free(client);
+}
+
+/* The resume mode: the saved context after a SIGKILL and restart. */
+static void resume_context(const char *file)
+{
+  static const uint8_t nonce1[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  char ms_hex[64], n2_hex[64], id2_hex[32];
+  unsigned long long ssn;
+  uint8_t in[1200], inner_buf[1200], echo[64], id1 = 0x00;
+  struct gkdc_coap_msg outer, inner;
+  struct gkdc_oscore_input_material m;
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_bytes bn1 = {nonce1, sizeof(nonce1)}, bid1 = {&id1, 1}, n2, id2;
+  size_t i, echo_len = 0;
+  FILE *f = fopen(file, "r");
+  int r;
+
+  if (f == NULL || fscanf(f, "%63s %63s %31s %llu", ms_hex, n2_hex, id2_hex, &ssn) != 4) {
+    check(0, "resume: read the context file");
+    if (f != NULL)
+      fclose(f);
+    return;
+  }
+  fclose(f);
+  oscore_test_unhex(ms_hex, kept_ms, sizeof(kept_ms));
+  kept_n2_len = oscore_test_unhex(n2_hex, kept_n2, sizeof(kept_n2));
+  kept_id2_len = oscore_test_unhex(id2_hex, kept_id2, sizeof(kept_id2));
+  memset(&m, 0, sizeof(m));
+  m.has_id = m.has_ms = 1;
+  m.ms.ptr = kept_ms;
+  m.ms.len = sizeof(kept_ms);
+  m.aead_alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+  m.hkdf_alg = GKDC_COSE_ALG_HMAC_256_256;
+  n2.ptr = kept_n2;
+  n2.len = kept_n2_len;
+  id2.ptr = kept_id2;
+  id2.len = kept_id2_len;
+  client = gkdc_oscore_ace_derive(cx, &m, bn1, n2, bid1, id2, GKDC_OSCORE_ACE_CLIENT);
+  if (client == NULL) {
+    check(0, "resume: context derived again");
+    return;
+  }
+  client->ssn = ssn;
+
+  /* The window was lost with the crash: a protected 4.01 with Echo. */
+  r = get_path(client, 40, "test/peer", NULL, 0, &outer, &inner, in, sizeof(in), inner_buf,
+               sizeof(inner_buf));
+  for (i = 0; r == 1 && i < inner.option_count; i++) {
+    if (inner.options[i].number == GKDC_OPT_ECHO && inner.options[i].value.len <= sizeof(echo)) {
+      echo_len = inner.options[i].value.len;
+      memcpy(echo, inner.options[i].value.ptr, echo_len);
+    }
+  }
+  check(r == 1 && inner.code == GKDC_CODE(4, 1) && echo_len > 0,
+        "resume: the first request after the crash gets a protected 4.01 with Echo");
+  check(get_path(client, 41, "test/peer", echo_len > 0 ? echo : NULL, echo_len, &outer, &inner, in,
+                 sizeof(in), inner_buf, sizeof(inner_buf)) == 1 &&
+            GKDC_CODE_CLASS(inner.code) == 2,
+        "resume: the request that repeats the Echo value is served");
+  check(get_path(client, 42, "test/peer", NULL, 0, &outer, &inner, in, sizeof(in), inner_buf,
+                 sizeof(inner_buf)) == 1 &&
+            GKDC_CODE_CLASS(inner.code) == 2,
+        "resume: later requests are served without a challenge");
+  gkdc_oscore_ctx_free(client);
+}
+
 int main(int argc, char **argv)
 {
   struct sockaddr_in addr;
@@ -346,8 +543,9 @@ int main(int argc, char **argv)
   struct gkdc_oscore_ctx *client;
   uint8_t as_key[16];
 
-  if (argc != 3 || strlen(argv[2]) != 32) {
-    fprintf(stderr, "usage: oscore_client PORT AS_KEY_HEX(16 bytes)\n");
+  if (argc < 3 || argc > 5 || strlen(argv[2]) != 32) {
+    fprintf(stderr, "usage: oscore_client PORT AS_KEY_HEX(16 bytes) [expire | save FILE | "
+            "resume FILE]\n");
     return 2;
   }
   cx = oscore_test_crypto();
@@ -364,6 +562,20 @@ int main(int argc, char **argv)
       connect(sock, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
     perror("socket");
     return 1;
+  }
+
+  if (argc >= 4) {
+    if (strcmp(argv[3], "expire") == 0)
+      expire_checks(as_key);
+    else if (strcmp(argv[3], "save") == 0 && argc == 5)
+      save_context(as_key, argv[4]);
+    else if (strcmp(argv[3], "resume") == 0 && argc == 5)
+      resume_context(argv[4]);
+    else
+      check(0, "known mode");
+    close(sock);
+    oscore_test_crypto_unload();
+    return failures == 0 ? 0 : 1;
   }
 
   client = upload(as_key);
