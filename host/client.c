@@ -247,6 +247,8 @@ static void fill_response(const struct gkdc_coap_msg *msg, int protected_respons
   resp->payload_len = msg->payload.len;
   resp->observe = gkdc_client_msg_uint_option(msg, GKDC_OPT_OBSERVE);
   resp->protected_response = protected_response;
+  if (!gkdc_client_msg_location_path(msg, resp->location_path, sizeof(resp->location_path)))
+    GKDC_WARN("client: ignored a Location-Path that is too long or has a '/' in a segment");
 }
 
 /* Handles a response or notification to `r`; returns the libcoap verdict. */

@@ -95,6 +95,14 @@ int64_t gkdc_client_msg_uint_option(const struct gkdc_coap_msg *msg, uint16_t nu
  * has the More bit set. */
 int gkdc_client_pdu_is_partial(const coap_pdu_t *pdu);
 
+/*
+ * Writes the Location-Path options of `msg` to `out` (capacity `cap`) as
+ * segments joined by '/', without a leading '/'. Returns 1 with "" when
+ * there are none. Returns 0 with "" when a segment contains '/' or a zero
+ * byte, or when the path does not fit.
+ */
+int gkdc_client_msg_location_path(const struct gkdc_coap_msg *msg, char *out, size_t cap);
+
 /* Returns 1 when `msg` carries option `number`. */
 int gkdc_client_msg_has_option(const struct gkdc_coap_msg *msg, uint16_t number);
 

@@ -176,6 +176,35 @@ int64_t gkdc_client_msg_uint_option(const struct gkdc_coap_msg *msg, uint16_t nu
   return -1;
 }
 
+int gkdc_client_msg_location_path(const struct gkdc_coap_msg *msg, char *out, size_t cap) {
+  size_t i, used = 0;
+
+  if (cap == 0)
+    return 0;
+  out[0] = '\0';
+  for (i = 0; i < msg->option_count; i++) {
+    const struct gkdc_coap_option *o = &msg->options[i];
+    size_t need;
+
+    if (o->number != GKDC_OPT_LOCATION_PATH)
+      continue;
+    need = (used > 0 ? 1 : 0) + o->value.len;
+    if (need >= cap - used ||
+        (o->value.len > 0 && (memchr(o->value.ptr, '/', o->value.len) != NULL ||
+                              memchr(o->value.ptr, '\0', o->value.len) != NULL))) {
+      out[0] = '\0';
+      return 0;
+    }
+    if (used > 0)
+      out[used++] = '/';
+    if (o->value.len > 0)
+      memcpy(out + used, o->value.ptr, o->value.len);
+    used += o->value.len;
+    out[used] = '\0';
+  }
+  return 1;
+}
+
 int gkdc_client_msg_has_option(const struct gkdc_coap_msg *msg, uint16_t number) {
   size_t i;
 

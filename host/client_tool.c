@@ -333,6 +333,7 @@ static void store_reply(void *arg, gkdc_client_request *req, int status,
     out->code = resp->code;
     out->content_format = resp->content_format;
     out->protected_response = resp->protected_response;
+    memcpy(out->location_path, resp->location_path, sizeof(out->location_path));
     out->payload = malloc(resp->payload_len > 0 ? resp->payload_len : 1);
     if (out->payload != NULL) {
       if (resp->payload_len > 0)

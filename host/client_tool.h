@@ -72,6 +72,7 @@ struct gkdc_tool_reply {
   uint8_t *payload;       /* malloc'd; free with gkdc_tool_reply_clear() */
   size_t payload_len;
   int protected_response;
+  char location_path[GKDC_CLIENT_LOCATION_MAX]; /* see struct gkdc_client_response */
   volatile int done;
 };
 

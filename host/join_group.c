@@ -503,6 +503,33 @@ int jg_take_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply)
   return 1;
 }
 
+/*
+ * Keeps NODENAME from the Join Response's Location-Path, which names the
+ * node's sub-resource GROUP_PATH/nodes/NODENAME (RFC 9594 section 4.3.1).
+ * Another path leaves the name empty, so the node operations need --node.
+ */
+static void node_name_take(gkdc_join_group *j, const char *group_path, const char *location)
+{
+  size_t glen = strlen(group_path);
+  const char *name;
+
+  j->node_name[0] = '\0';
+  if (strncmp(location, group_path, glen) != 0 || strncmp(location + glen, "/nodes/", 7) != 0) {
+    if (location[0] != '\0')
+      fprintf(stderr, "gkdc join: ignoring Location-Path /%s: not /%s/nodes/NODENAME\n",
+              location, group_path);
+    else
+      fprintf(stderr, "gkdc join: the Join Response has no Location-Path\n");
+    return;
+  }
+  name = location + glen + 7;
+  if (name[0] == '\0' || strchr(name, '/') != NULL || strlen(name) >= sizeof(j->node_name)) {
+    fprintf(stderr, "gkdc join: ignoring Location-Path /%s: invalid node name\n", location);
+    return;
+  }
+  memcpy(j->node_name, name, strlen(name) + 1);
+  printf("node name %s (Location-Path of the Join Response)\n", j->node_name);
+}
 /* Verifies the KDC's PoP and derives the context from a Join Response. */
 static int join_response_apply(gkdc_join_group *j, const uint8_t *payload, size_t len)
 {
@@ -604,6 +631,8 @@ int gkdc_join_group_join(gkdc_join_group *j)
 
     if (GKDC_CODE_CLASS(reply.code) == 2) {
       ok = join_response_apply(j, reply.payload, reply.payload_len);
+      if (ok)
+        node_name_take(j, path, reply.location_path);
     } else if (attempt == 0 && jg_take_challenge(j, &reply)) {
       /* Retry once with the new N_S and a fresh N_C. */
     } else {

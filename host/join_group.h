@@ -126,7 +126,8 @@ struct gkdc_join_group_run_args {
   const char *new_cred_key; /* --new-cred FILE: upload FILE's credential after the join */
   int refresh;              /* --refresh: fetch and apply the current keying material */
   int leave;                /* --leave: leave at the end */
-  const char *node_name;    /* --node NAME: NODENAME for the node operations */
+  const char *node_name;    /* --node NAME: NODENAME for the node operations; NULL
+                             * for the Location-Path of the Join Response */
   const char *out_file;     /* --out FILE: the context file; NULL for none */
 };
 

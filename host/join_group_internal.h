@@ -62,6 +62,8 @@ struct gkdc_join_group {
   int32_t sign_alg;            /* the group's Signature Algorithm, once known */
   gkdc_groupctx *ctx;
   int64_t num;
+  char node_name[JG_NAME_MAX]; /* NODENAME from the Join Response's Location-Path,
+                                * or "" when it had none */
 };
 
 int jg_key_load(const char *key_file, const char *cred_file, struct jg_key *out);

@@ -472,6 +472,7 @@ int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
 {
   struct gkdc_join_group_args args = r->group;
   gkdc_join_group *j;
+  const char *node;
   int ok;
 
   if (r->monitor) {
@@ -496,16 +497,17 @@ int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
   }
 
   ok = gkdc_join_group_join(j);
+  node = r->node_name != NULL ? r->node_name : j->node_name;
   if (ok && r->renew_sender_id)
-    ok = gkdc_join_group_renew_sender_id(j, r->node_name);
+    ok = gkdc_join_group_renew_sender_id(j, node);
   if (ok && r->new_cred_key != NULL)
-    ok = gkdc_join_group_new_credential(j, r->node_name, r->new_cred_key, NULL);
+    ok = gkdc_join_group_new_credential(j, node, r->new_cred_key, NULL);
   if (ok && r->refresh)
     ok = gkdc_join_group_refresh(j);
   if (ok && r->out_file != NULL)
     ok = gkdc_join_group_write(j, r->out_file);
   if (ok && r->leave)
-    ok = gkdc_join_group_leave(j, r->node_name);
+    ok = gkdc_join_group_leave(j, node);
   gkdc_join_group_free(j);
   return ok;
 }

@@ -73,6 +73,9 @@ struct gkdc_client_msg {
 
 /* A response as passed to the callback. Every pointer borrows for the
  * duration of the callback. */
+/* Capacity of gkdc_client_response.location_path, the final zero included. */
+#define GKDC_CLIENT_LOCATION_MAX 256
+
 struct gkdc_client_response {
   uint8_t code;            /* GKDC_CODE() */
   int32_t content_format;  /* GKDC_CF_NONE when absent */
@@ -80,6 +83,10 @@ struct gkdc_client_response {
   size_t payload_len;
   int64_t observe;         /* the Observe option's value, -1 when absent */
   int protected_response;  /* 1 when the security object unprotected it */
+  char location_path[GKDC_CLIENT_LOCATION_MAX]; /* the Location-Path segments joined
+                            * by '/' without a leading '/'; "" when absent, or
+                            * when a segment contains '/' or a zero byte or the
+                            * whole does not fit */
 };
 
 /*

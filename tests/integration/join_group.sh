@@ -215,22 +215,32 @@ fi
 
 # ---- node operations ----
 token '[["g1", 6]]' t5
-# NOTE: the node learns NODENAME only from the KDC log here, because the
-# client does not pass the Join Response's Location-Path on. So a first run
-# joins, and a second run re-joins with the same token and uses the name.
-if join t5 j5.out --roles 6 --key "$work/n3.key"; then
+# The node takes NODENAME from the Location-Path of the Join Response.
+if join t5 j5.out --roles 6 --key "$work/n3.key" --renew-sid --new-cred "$work/n3b.key" \
+     --refresh --leave --out "$work/ctx5"; then
   node=$(last_node)
-  if join t5 j5b.out --roles 6 --key "$work/n3.key" --node "$node" --renew-sid --new-cred "$work/n3b.key" --refresh --leave --out "$work/ctx5" &&
-     grep -q 'new Sender ID applied' "$work/j5b.out" &&
-     grep -q 'new credential uploaded and applied' "$work/j5b.out" &&
-     grep -q '^GET /ace-group/g1: 2.05' "$work/j5b.out" &&
-     grep -q 'left group g1' "$work/j5b.out"; then
+  if [ -n "$node" ] &&
+     grep -q "^node name $node (Location-Path of the Join Response)" "$work/j5.out" &&
+     grep -q 'new Sender ID applied' "$work/j5.out" &&
+     grep -q 'new credential uploaded and applied' "$work/j5.out" &&
+     grep -q '^GET /ace-group/g1: 2.05' "$work/j5.out" &&
+     grep -q "^DELETE /ace-group/g1/nodes/$node: 2" "$work/j5.out" &&
+     grep -q 'left group g1' "$work/j5.out"; then
     pass "node $node renews its Sender ID, uploads a credential, refreshes and leaves"
   else
-    fail "node operations: $(cat "$work/j5b.out")"
+    fail "node operations: $(cat "$work/j5.out")"
   fi
 else
   fail "node 3: $(cat "$work/j5.out")"
+fi
+
+# --node overrides the name from the KDC: leaving as an unknown node fails.
+if join t5 j5b.out --roles 6 --key "$work/n3.key" --node nobody --leave; then
+  fail "a node left under the name of a node that does not exist"
+elif grep -q '^DELETE /ace-group/g1/nodes/nobody: 4' "$work/j5b.out"; then
+  pass "--node overrides the node name of the Location-Path"
+else
+  fail "--node override: $(cat "$work/j5b.out")"
 fi
 
 # ---- failures ----

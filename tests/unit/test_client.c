@@ -27,6 +27,7 @@
 
 #include <gkdc/client.h>
 
+#include "client_internal.h"
 #include "client_tool.h"
 #include "gkdc-test.h"
 #include "internal.h"
@@ -672,6 +673,48 @@ static void test_hex_decode(void) {
   CU_ASSERT_FALSE(gkdc_tool_hex_decode("0011223344", out, sizeof(out), &len));
 }
 
+/* Adds option `number` with the text value `v` to `m`. */
+static void msg_add_text(struct gkdc_coap_msg *m, uint16_t number, const char *v) {
+  m->options[m->option_count].number = number;
+  m->options[m->option_count].value.ptr = (const uint8_t *)v;
+  m->options[m->option_count].value.len = strlen(v);
+  m->option_count++;
+}
+
+static void test_location_path(void) {
+  static const char slash[] = "a/b", zero[] = {'a', '\0', 'b'};
+  struct gkdc_coap_msg m;
+  char out[GKDC_CLIENT_LOCATION_MAX], small[8];
+
+  memset(&m, 0, sizeof(m));
+  CU_ASSERT_TRUE(gkdc_client_msg_location_path(&m, out, sizeof(out)));
+  CU_ASSERT_STRING_EQUAL(out, "");
+
+  msg_add_text(&m, GKDC_OPT_CONTENT_FORMAT, "x");
+  msg_add_text(&m, GKDC_OPT_LOCATION_PATH, "ace-group");
+  msg_add_text(&m, GKDC_OPT_LOCATION_PATH, "g1");
+  msg_add_text(&m, GKDC_OPT_LOCATION_PATH, "nodes");
+  msg_add_text(&m, GKDC_OPT_LOCATION_PATH, "node-1");
+  CU_ASSERT_TRUE(gkdc_client_msg_location_path(&m, out, sizeof(out)));
+  CU_ASSERT_STRING_EQUAL(out, "ace-group/g1/nodes/node-1");
+
+  /* Too long for the buffer: "ace-group" alone needs 10 bytes. */
+  CU_ASSERT_FALSE(gkdc_client_msg_location_path(&m, small, sizeof(small)));
+  CU_ASSERT_STRING_EQUAL(small, "");
+
+  msg_add_text(&m, GKDC_OPT_LOCATION_PATH, slash);
+  CU_ASSERT_FALSE(gkdc_client_msg_location_path(&m, out, sizeof(out)));
+  CU_ASSERT_STRING_EQUAL(out, "");
+
+  m.option_count--;
+  m.options[m.option_count].number = GKDC_OPT_LOCATION_PATH;
+  m.options[m.option_count].value.ptr = (const uint8_t *)zero;
+  m.options[m.option_count].value.len = sizeof(zero);
+  m.option_count++;
+  CU_ASSERT_FALSE(gkdc_client_msg_location_path(&m, out, sizeof(out)));
+  CU_ASSERT_STRING_EQUAL(out, "");
+}
+
 int main(void) {
   CU_pSuite suite, host_suite, tool_suite;
 
@@ -693,7 +736,8 @@ int main(void) {
   }
   tool_suite = CU_add_suite("client tool parsing", NULL, NULL);
   if (tool_suite == NULL || CU_add_test(tool_suite, "scope text", test_scope_text) == NULL ||
-      CU_add_test(tool_suite, "hex decoding", test_hex_decode) == NULL) {
+      CU_add_test(tool_suite, "hex decoding", test_hex_decode) == NULL ||
+      CU_add_test(tool_suite, "Location-Path joined", test_location_path) == NULL) {
     CU_cleanup_registry();
     return 1;
   }
