@@ -14,8 +14,10 @@
  * same token" means the same decrypted claims; another token that reuses
  * a cti already seen gets 4.01.
  *
- * NOTE: not implemented yet: tokens signed by the AS (COSE_Sign1), since
- * only keys shared with it are configured.
+ * Tokens may be COSE_Encrypt0 with a key shared with the AS, with a
+ * COSE_Mac0 or a COSE_Sign1 (the AS's public key) nested inside; a bare
+ * COSE_Mac0 or COSE_Sign1 only when its cnf names the kid of an existing
+ * context, since any other cnf carries the Master Secret.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,10 +79,13 @@ int profile_authz_configure(struct profile_state *ps)
       return 0;
     }
     ak = &ps->as_keys[ps->as_key_count];
-    if (!gkdc_cfg_get_hex(k, "key", ak->key, sizeof(ak->key), &ak->key_len) ||
-        ak->key_len == 0) {
-      profile_log(ps, GKDC_LOG_ERR, "%s: as_keys entry needs key = \"hex\" of 1 to 32 bytes",
-                  gkdc_cfg_where(k));
+    if (!gkdc_cfg_get_hex(k, "key", ak->key, sizeof(ak->key), &ak->key_len))
+      ak->key_len = 0;
+    if (!gkdc_cfg_get_hex(k, "public_key", ak->pub, sizeof(ak->pub), &ak->pub_len))
+      ak->pub_len = 0;
+    if (ak->key_len == 0 && ak->pub_len == 0) {
+      profile_log(ps, GKDC_LOG_ERR, "%s: as_keys entry needs key = \"hex\" of 1 to 32 bytes "
+                  "or public_key = \"hex\" of 1 to 65 bytes", gkdc_cfg_where(k));
       return 0;
     }
     if (!gkdc_cfg_get_hex(k, "kid", ak->kid, sizeof(ak->kid), &ak->kid_len))
@@ -110,29 +115,35 @@ struct unwrap_state {
   const struct as_key *key; /* the last key handed out: the AS's switches */
 };
 
-/* Key callback of gkdc_cwt_unwrap(): a key shared with the AS, by kid, or
- * the only key when the token names none. */
+/* Key callback of gkdc_cwt_unwrap(): a key shared with the AS for
+ * COSE_Encrypt0 and COSE_Mac0, the AS's public key for COSE_Sign1; by
+ * kid, or the only key of that sort when the token names none. */
 static int find_as_key(void *arg, const struct gkdc_cwt_key_query *q, const uint8_t **key,
                        size_t *key_len, int32_t *key_alg)
 {
   struct unwrap_state *u = arg;
   const struct profile_state *ps = u->ps;
-  size_t i;
+  int sign = q->type == GKDC_COSE_SIGN1;
+  size_t i, of_sort = 0;
 
-  if (q->type != GKDC_COSE_ENCRYPT0 && q->type != GKDC_COSE_MAC0)
+  if (q->type != GKDC_COSE_ENCRYPT0 && q->type != GKDC_COSE_MAC0 && !sign)
     return 0;
   if (q->type == GKDC_COSE_ENCRYPT0)
     u->encrypted = 1;
+  for (i = 0; i < ps->as_key_count; i++)
+    of_sort += (sign ? ps->as_keys[i].pub_len : ps->as_keys[i].key_len) > 0;
   for (i = 0; i < ps->as_key_count; i++) {
     const struct as_key *k = &ps->as_keys[i];
-    int match = q->kid.ptr != NULL
-                    ? k->kid_len == q->kid.len && memcmp(k->kid, q->kid.ptr, q->kid.len) == 0
-                    : ps->as_key_count == 1;
+    size_t len = sign ? k->pub_len : k->key_len;
+    int match = len > 0 &&
+                (q->kid.ptr != NULL
+                     ? k->kid_len == q->kid.len && memcmp(k->kid, q->kid.ptr, q->kid.len) == 0
+                     : of_sort == 1);
 
     if (match) {
       u->key = k;
-      *key = k->key;
-      *key_len = k->key_len;
+      *key = sign ? k->pub : k->key;
+      *key_len = len;
       *key_alg = k->alg;
       return 1;
     }

@@ -19,8 +19,10 @@
 struct as_key {
   uint8_t kid[32];
   size_t kid_len;
-  uint8_t key[32];
-  size_t key_len;
+  uint8_t key[32];  /* shared with the AS: COSE_Encrypt0 and COSE_Mac0 */
+  size_t key_len;   /* 0: none */
+  uint8_t pub[65];  /* the AS's public key: COSE_Sign1 */
+  size_t pub_len;   /* 0: none */
   int32_t alg; /* 0: any */
 
   /* Interop switches of this AS, off by default: time claims (exp, nbf,

@@ -1312,7 +1312,13 @@ struct token_spec {
   int cnf;               /* 0: none, 1: osc material, 2: {3: h'01'} */
   int mac0;              /* a bare COSE_Mac0 under key h'a2' */
   uint8_t kid;           /* kid of the Encrypt0 layer */
+  int nest;              /* 1: COSE_Sign1 (kid h'a3') inside the Encrypt0,
+                          * 2: COSE_Mac0 (kid h'a2') inside it, 3: a bare
+                          * COSE_Sign1 */
 };
+
+/* The AS's signing key of the COSE_Sign1 tests (Ed25519). */
+static uint8_t sign_priv[32], sign_pub[32];
 
 static size_t make_token_x(const struct token_spec *t, uint8_t *out, size_t cap)
 {
@@ -1372,6 +1378,37 @@ static size_t make_token_x(const struct token_spec *t, uint8_t *out, size_t cap)
   params.content_type = -1;
   params.kid.ptr = &kid;
   params.kid.len = 1;
+  if (t->nest != 0) {
+    uint8_t inner[512];
+    size_t inner_len = sizeof(inner);
+    uint8_t inner_kid = t->nest == 2 ? 0xa2 : 0xa3;
+    struct gkdc_cose_params ip = params;
+
+    ip.kid.ptr = &inner_kid;
+    ip.tagged = 1; /* a nested message is recognized by its tag */
+    if (t->nest == 2) {
+      ip.alg = GKDC_COSE_ALG_HMAC_256_256;
+      oscore_test_unhex("403697de87af64611c1d32a05dab0fe1fcb715a86ab435f1ec99192d79569388",
+                        key, sizeof(key));
+      CU_ASSERT_FATAL(gkdc_cose_mac0_create(cx, &ip, key, 32, claims, claims_len, NULL, 0,
+                                            inner, &inner_len) == GKDC_COSE_OK);
+    } else {
+      ip.alg = GKDC_COSE_ALG_EDDSA;
+      CU_ASSERT_FATAL(gkdc_cose_sign1_create(cx, &ip, sign_priv, sizeof(sign_priv), claims,
+                                             claims_len, NULL, 0, inner,
+                                             &inner_len) == GKDC_COSE_OK);
+    }
+    if (t->nest == 3) {
+      CU_ASSERT_FATAL(inner_len <= cap);
+      memcpy(out, inner, inner_len);
+      return inner_len;
+    }
+    params.alg = GKDC_COSE_ALG_AES_CCM_16_64_128;
+    oscore_test_unhex("231f4c4d4d3051fdc2ec0a3851d5b383", key, sizeof(key));
+    CU_ASSERT_FATAL(gkdc_cose_encrypt0_create(cx, &params, key, 16, inner, inner_len, NULL, 0,
+                                              out, &out_len) == GKDC_COSE_OK);
+    return out_len;
+  }
   if (t->mac0) {
     kid = 0xa2;
     params.alg = GKDC_COSE_ALG_HMAC_256_256;
@@ -1446,7 +1483,7 @@ static uint8_t post_spec(const struct token_spec *t, size_t truncate, int flip)
 static void test_token_rejections(void)
 {
   static const uint8_t cti[] = {0x0c, 0x01};
-  const struct token_spec good = {"as1", "kdc1", 0, 0, 0, cti, sizeof(cti), 1, 0, 0xa1};
+  const struct token_spec good = {"as1", "kdc1", 0, 0, 0, cti, sizeof(cti), 1, 0, 0xa1, 0};
   struct token_spec t;
   struct snapshot before, after;
   void *state = NULL;
@@ -1549,7 +1586,7 @@ static uint64_t fake_monotonic_ms(void)
 static void test_interop_and_rate(void)
 {
   static const uint8_t cti_a[] = {0x0d, 0x01}, cti_b[] = {0x0d, 0x02};
-  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1};
+  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1, 0};
   const struct gkdc_profile_ops *ops = desc->ops;
   const struct gkdc_authz *authz = NULL;
   struct profile_state *ps;
@@ -1609,6 +1646,119 @@ static void test_interop_and_rate(void)
   full_host_init();
 }
 
+/* POSTs {1: token} to /authz-info protected with `client`; returns the
+ * inner response code, or 0 when no protected answer came. */
+static uint8_t post_update(struct gkdc_oscore_ctx *client, uint16_t mid, const uint8_t *token,
+                           size_t token_len)
+{
+  uint8_t payload[600], buf[1024], inner_buf[512];
+  struct gkdc_coap_msg post, prot, answer, inner;
+  struct gkdc_oscore_request creq;
+  struct gkdc_cbor_enc e;
+  size_t payload_len = 0;
+  uint8_t cf = GKDC_CF_ACE_CBOR;
+
+  gkdc_cbor_enc_init(&e, payload, sizeof(payload));
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_uint(&e, 1);
+  gkdc_cbor_enc_put_bstr(&e, token, token_len);
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &payload_len) == GKDC_CBOR_OK);
+  memset(&post, 0, sizeof(post));
+  post.type = GKDC_COAP_CON;
+  post.code = GKDC_POST;
+  post.mid = mid;
+  post.token_len = 1;
+  post.token[0] = (uint8_t)mid;
+  post.options[0] =
+      (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"authz-info", 10}};
+  post.options[1] = (struct gkdc_coap_option){GKDC_OPT_CONTENT_FORMAT, {&cf, 1}};
+  post.option_count = 2;
+  post.payload.ptr = payload;
+  post.payload.len = payload_len;
+  if (gkdc_oscore_protect_request(client, &post, 0, &prot, buf, sizeof(buf), &creq) !=
+      GKDC_OSCORE_OK)
+    return 0;
+  reply_wire_len = 0;
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  if (reply_wire_len == 0 || !gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer) ||
+      gkdc_oscore_unprotect_response(client, &answer, &inner, inner_buf, sizeof(inner_buf),
+                                     &creq) != GKDC_OSCORE_OK)
+    return 0;
+  return inner.code;
+}
+
+/* Tokens signed by the AS (COSE_Sign1) or MACed, inside a COSE_Encrypt0,
+ * and bare ones: only a cnf that names a kid may go without encryption. */
+static void test_signed_tokens(void)
+{
+  static const uint8_t nonce[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+  static const uint8_t cti_a[] = {0x0e, 0x01}, cti_b[] = {0x0e, 0x02}, cti_c[] = {0x0e, 0x03},
+                       cti_d[] = {0x0e, 0x04}, cti_e[] = {0x0e, 0x05};
+  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1, 1};
+  char config[1024], pub_hex[65];
+  uint8_t token[512];
+  size_t priv_len = sizeof(sign_priv), pub_len = sizeof(sign_pub), len, i;
+  struct gkdc_oscore_ctx *client;
+  void *state = NULL;
+
+  CU_ASSERT_FATAL(gkdc_crypto_keygen(cx, GKDC_COSE_CRV_ED25519, sign_priv, &priv_len, sign_pub,
+                                     &pub_len) && pub_len == 32);
+  for (i = 0; i < 32; i++)
+    snprintf(pub_hex + 2 * i, 3, "%02x", sign_pub[i]);
+  snprintf(config, sizeof(config),
+           "plugin_config = { profile-oscore = { audience = \"kdc1\"; issuer = \"as1\";\n"
+           "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; },\n"
+           "    { kid = \"a2\"; key = "
+           "\"403697de87af64611c1d32a05dab0fe1fcb715a86ab435f1ec99192d79569388\"; },\n"
+           "    { kid = \"a3\"; public_key = \"%s\"; alg = -8; } );\n"
+           "} };\n",
+           pub_hex);
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+
+  /* Sign1 and Mac0 inside an Encrypt0 are accepted. */
+  t.exp = fake_time + 3600;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  t.nest = 2;
+  t.cti = cti_b;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+
+  /* A bare Sign1 with OSCORE input material: 4.01, nothing kept. */
+  t.nest = 3;
+  t.cti = cti_c;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(4, 1));
+  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 2);
+
+  /* A bare Sign1 whose cnf only names a kid passes verification, so an
+   * unprotected upload of it fails later, on the cnf (4.00); with a byte
+   * of its signature flipped it fails verification (4.01). */
+  t.cnf = 2;
+  t.cti = cti_d;
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(4, 0));
+  CU_ASSERT_EQUAL(post_spec(&t, 0, 1), GKDC_CODE(4, 1));
+
+  /* Bare Sign1 and Mac0 whose cnf names the kid of the context that
+   * protects the upload: an access-rights update. */
+  client = open_context(nonce);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(client);
+  t.cnf = 2;
+  t.nest = 3;
+  t.cti = cti_d;
+  len = make_token_x(&t, token, sizeof(token));
+  CU_ASSERT_EQUAL(post_update(client, 500, token, len), GKDC_CODE(2, 1));
+  t.nest = 0;
+  t.mac0 = 1;
+  t.cti = cti_e;
+  len = make_token_x(&t, token, sizeof(token));
+  CU_ASSERT_EQUAL(post_update(client, 501, token, len), GKDC_CODE(2, 1));
+
+  gkdc_oscore_ctx_free(client);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1644,7 +1794,8 @@ int main(void)
       CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL ||
       CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL ||
       CU_add_test(suite, "token rejections change nothing", test_token_rejections) == NULL ||
-      CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL)
+      CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL ||
+      CU_add_test(suite, "signed and MACed tokens", test_signed_tokens) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
