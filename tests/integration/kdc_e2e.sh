@@ -12,46 +12,14 @@
 
 set -u
 
-top_builddir=$(cd .. && pwd)
-gkdc="$top_builddir/host/gkdc"
-if [ -x "$top_builddir/host/.libs/gkdc" ] && [ -x "$top_builddir/libtool" ]; then
-  gkdc_cmd="$top_builddir/libtool --mode=execute $gkdc"
-else
-  gkdc_cmd="$gkdc"
-fi
-
-if ! grep -q '^#define GKDC_HAVE_DTLS 1' "$top_builddir/config.h" 2>/dev/null; then
-  echo "skipped: built without DTLS"
-  exit 77
-fi
-
-# The group part of `gkdc join` is needed for the nodes' joins.
-if ! $gkdc_cmd join --help 2>/dev/null | grep -q -- '--group'; then
-  echo "skipped: gkdc join has no --group option"
-  exit 77
-fi
+. "$(dirname "$0")/kdc_lib.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gkdc-e2e.XXXXXX") || exit 1
-failures=0
-passes=0
 
 cleanup() {
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-
-pass() {
-  passes=$((passes + 1))
-  echo "ok: $1"
-}
-
-fail() {
-  failures=$((failures + 1))
-  echo "FAIL: $1"
-}
-
-GKDC_PLUGIN_PATH="$top_builddir/plugins"
-export GKDC_PLUGIN_PATH
 
 # expect TEXT: passes when the demo printed a line containing TEXT.
 expect() {
