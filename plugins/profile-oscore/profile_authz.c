@@ -461,9 +461,10 @@ void profile_authz_replace_reposted(struct profile_state *ps, struct gkdc_oscore
         obt->authz.token_id.len == bt->authz.token_id.len &&
         memcmp(obt->authz.token_id.ptr, bt->authz.token_id.ptr, bt->authz.token_id.len) == 0) {
       profile_log(ps, GKDC_LOG_INFO, "/authz-info: a reposted token replaces its context");
-      /* RFC 9203 section 6: the observations under the old context end
-       * with it; no notification goes out under it again. */
-      profile_observe_drop_ctx(ps, other);
+      /* The observations under the old context end with it: each gets
+       * an unprotected 4.01, so the client registers again under the new
+       * context, and no notification goes out under the old one. */
+      profile_observe_end_ctx(ps, other);
       profile_store_forget_ctx(ps, other);
       gkdc_oscore_ctxset_remove(ps->contexts, other);
       continue;

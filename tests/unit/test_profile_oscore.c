@@ -1759,6 +1759,71 @@ static void test_signed_tokens(void)
   gkdc_config_free();
 }
 
+/* An observation under a context that a repost replaces ends with an
+ * unprotected 4.01 once the new context verified a request, and no
+ * notification goes out under the old context after that. */
+static void test_observe_on_replaced_context(void)
+{
+  static const uint8_t nonce_a[8] = {7, 7, 7, 7, 1, 1, 1, 1};
+  static const uint8_t nonce_b[8] = {7, 7, 7, 7, 2, 2, 2, 2};
+  struct gkdc_oscore_ctx *first, *second;
+  struct gkdc_oscore_request creq;
+  struct gkdc_coap_msg get, prot, answer, inner;
+  uint8_t buf[512], inner_buf[512];
+  void *state = NULL;
+
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  first = open_context(nonce_a);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = 600;
+  get.token_len = 1;
+  get.token[0] = 0x60;
+  get.options[0] = (struct gkdc_coap_option){GKDC_OPT_OBSERVE, {NULL, 0}};
+  get.options[1] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"x", 1}};
+  get.option_count = 2;
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(first, &get, 0, &prot, buf, sizeof(buf),
+                                                    &creq),
+                        GKDC_OSCORE_OK);
+  keeps = releases = notifies = 0;
+  intercept_fn(intercept_arg, NULL, &prot, &udp_peer);
+  CU_ASSERT_EQUAL_FATAL(keeps, 1);
+
+  /* The repost alone changes nothing for the observation. */
+  second = open_context(nonce_b);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+  hook_fn(hook_arg, "x");
+  CU_ASSERT_EQUAL_FATAL(notifies, 1);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(notify_wire, notify_wire_len, &answer));
+  CU_ASSERT_EQUAL(gkdc_oscore_unprotect_response(first, &answer, &inner, inner_buf,
+                                                 sizeof(inner_buf), &creq),
+                  GKDC_OSCORE_OK);
+
+  /* The new context verifies a request: the old one and its observation
+   * end with an unprotected 4.01. */
+  CU_ASSERT_EQUAL(client_get(second, 601, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL_FATAL(notifies, 2);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(notify_wire, notify_wire_len, &answer));
+  CU_ASSERT_EQUAL(gkdc_oscore_response_classify(&answer), GKDC_OSCORE_RESPONSE_OSCORE_ERROR);
+  CU_ASSERT_EQUAL(answer.code, GKDC_CODE(4, 1));
+  CU_ASSERT_EQUAL(releases, 1);
+  hook_fn(hook_arg, "x");
+  CU_ASSERT_EQUAL(notifies, 2);
+
+  gkdc_oscore_ctx_free(first);
+  gkdc_oscore_ctx_free(second);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1795,7 +1860,9 @@ int main(void)
       CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL ||
       CU_add_test(suite, "token rejections change nothing", test_token_rejections) == NULL ||
       CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL ||
-      CU_add_test(suite, "signed and MACed tokens", test_signed_tokens) == NULL)
+      CU_add_test(suite, "signed and MACed tokens", test_signed_tokens) == NULL ||
+      CU_add_test(suite, "observation on a replaced context",
+                  test_observe_on_replaced_context) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
