@@ -325,10 +325,16 @@ else
 fi
 
 # ---- shutdown ----
+stopped=0
 for pid in $kdc_pid $as_pid; do
   kill -TERM "$pid"
-  wait "$pid"
+  wait "$pid" && stopped=$((stopped + 1))
 done
+if [ "$stopped" -eq 2 ]; then
+  pass "the restarted KDC and the AS exit with 0 on SIGTERM"
+else
+  fail "a host did not exit with 0 on SIGTERM; logs: $(tail -n 5 "$work/kdc.log" "$work/as.log")"
+fi
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
