@@ -7,6 +7,7 @@
 #define GKDC_HOST_CLIENT_TOOL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -83,6 +84,26 @@ struct gkdc_tool_reply {
  */
 int gkdc_tool_call(gkdc_client *c, gkdc_client_session *s, const struct gkdc_client_msg *msg,
                    struct gkdc_tool_reply *out);
+
+/*
+ * Copies the CBOR item `buf` (`len` bytes) with each secret byte string
+ * replaced by the text string "gkdc-redacted-N" (N its length): OSCORE
+ * Master Secrets, COSE_Key private and symmetric keys, and a Groupcomm
+ * sign_enc_key (client_redact.c lists the places). Byte strings that
+ * contain CBOR are redacted inside. Returns 1 with a malloc'd copy in *out
+ * that the caller frees, or 0 when `buf` is not one well-formed item or
+ * memory runs out.
+ */
+int gkdc_tool_redact(const uint8_t *buf, size_t len, enum gkdc_diag_as as, uint8_t **out,
+                     size_t *out_len);
+
+/*
+ * Writes `buf` to `out` in CBOR diagnostic notation (pretty, with labels
+ * and embedded CBOR) read as `as`, with each secret printed as
+ * h'' / N bytes redacted /. Returns 1, or 0 with nothing written when
+ * `buf` is not one well-formed CBOR item.
+ */
+int gkdc_tool_print_redacted(FILE *out, const uint8_t *buf, size_t len, enum gkdc_diag_as as);
 
 /* Frees the payload of a reply. */
 void gkdc_tool_reply_clear(struct gkdc_tool_reply *r);

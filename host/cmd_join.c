@@ -199,16 +199,25 @@ static size_t encode_asks(const struct join_args *a, uint8_t *buf, size_t cap, s
   return len;
 }
 
+/* Prints `payload` as a line when it is printable ASCII text. */
+static int print_text(const uint8_t *payload, size_t len) {
+  size_t i;
+
+  for (i = 0; i < len; i++) {
+    if (payload[i] < 0x20 || payload[i] > 0x7e)
+      return 0;
+  }
+  printf("%.*s\n", (int)len, (const char *)payload);
+  return 1;
+}
+
 static void print_diag(const char *what, const uint8_t *payload, size_t len,
                        enum gkdc_diag_as as) {
   printf("%s:\n", what);
-  if (len == 0) {
+  if (len == 0)
     printf("(empty)\n");
-  } else if (gkdc_cbor_diag(stdout, payload, len,
-                            GKDC_DIAG_PRETTY | GKDC_DIAG_LABELS | GKDC_DIAG_EMBEDDED,
-                            as) != GKDC_CBOR_OK) {
-    printf("%.*s\n", (int)len, (const char *)payload);
-  }
+  else if (!gkdc_tool_print_redacted(stdout, payload, len, as) && !print_text(payload, len))
+    printf("(%zu bytes, neither CBOR nor text; not shown)\n", len);
   printf("\n");
 }
 

@@ -6,7 +6,8 @@
  *              --audience AUD --scope SCOPE [--out FILE]
  *
  * It POSTs {5: audience, 9: scope} as application/ace+cbor to /token,
- * prints the response in CBOR diagnostic notation with ACE labels, and on
+ * prints the response in CBOR diagnostic notation with ACE labels and the
+ * secrets (the OSCORE Master Secret, symmetric keys) redacted, and on
  * 2.01 writes the whole Access Information map (access_token, cnf,
  * expires_in, ...) as CBOR to FILE with mode 0600, because cnf carries the
  * OSCORE master secret. `gkdc join --token FILE` reads that file.
@@ -141,11 +142,11 @@ static int request_token(const struct token_args *a) {
 
   printf("response %d.%02d from %s/%s\n", GKDC_CODE_CLASS(reply.code),
          GKDC_CODE_DETAIL(reply.code), a->as_uri, a->path);
+  /* The Access Information carries the OSCORE Master Secret: only --out
+   * gets it. */
   if (reply.payload_len > 0 &&
-      gkdc_cbor_diag(stdout, reply.payload, reply.payload_len,
-                     GKDC_DIAG_PRETTY | GKDC_DIAG_LABELS | GKDC_DIAG_EMBEDDED,
-                     GKDC_DIAG_AS_ACE) != GKDC_CBOR_OK)
-    printf("(the payload of %zu bytes is not valid CBOR)\n", reply.payload_len);
+      !gkdc_tool_print_redacted(stdout, reply.payload, reply.payload_len, GKDC_DIAG_AS_ACE))
+    printf("(the payload of %zu bytes is not valid CBOR; not shown)\n", reply.payload_len);
   printf("\n");
 
   if (reply.code != GKDC_CODE(2, 1)) {

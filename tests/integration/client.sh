@@ -158,6 +158,18 @@ if token --psk-key $psk_hex --audience kdc1 --scope '[["g1", 6]]' --out "$work/t
 else
   fail "token: $(cat "$work/token.out")"
 fi
+# The Master Secret (cnf/osc/ms, label 2) is in the file but not in the output.
+ms=$($gkdc_cmd inspect -f "$work/tok" 2>/dev/null |
+     sed -n "s/^ *\(\/ ms \/ \)\{0,1\}2: h'\([0-9a-f]*\)'.*/\2/p" | head -n 1)
+if [ -z "$ms" ]; then
+  fail "token: no Master Secret (2) in the token file: $($gkdc_cmd inspect -f "$work/tok" 2>&1)"
+elif grep -qi "$ms" "$work/token.out"; then
+  fail "token: the output shows the Master Secret"
+elif grep -q "h'' / 16 bytes redacted /" "$work/token.out"; then
+  pass "token: the output shows the Master Secret only as redacted"
+else
+  fail "token: no redaction marker: $(cat "$work/token.out")"
+fi
 
 if token --psk-key $psk_hex --audience kdc2 --scope '[["g1", 6]]' --out "$work/tok2" \
      >"$work/token2.out" 2>&1; then

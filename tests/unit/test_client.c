@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gkdc/cbor.h>
 #include <gkdc/client.h>
 
 #include "client_internal.h"
@@ -715,6 +716,102 @@ static void test_location_path(void) {
   CU_ASSERT_STRING_EQUAL(out, "");
 }
 
+/* Prints `buf` through gkdc_tool_print_redacted() into a malloc'd string. */
+static char *redacted_text(const uint8_t *buf, size_t len, enum gkdc_diag_as as, int *ok) {
+  char *text = NULL;
+  size_t text_len = 0;
+  FILE *mem = open_memstream(&text, &text_len);
+
+  *ok = 0;
+  if (mem == NULL)
+    return NULL;
+  *ok = gkdc_tool_print_redacted(mem, buf, len, as);
+  fclose(mem);
+  return text;
+}
+
+static void test_redaction(void) {
+  static const uint8_t ms[16] = {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8,
+                                 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0};
+  static const uint8_t salt[4] = {0x5a, 0x17, 0x5a, 0x17};
+  static const uint8_t d[32] = {0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7};
+  uint8_t buf[512], inner[128];
+  struct gkdc_cbor_enc e;
+  size_t len = 0, inner_len = 0;
+  char *text;
+  int ok;
+
+  /* Access Information: {1: h'..', 8: {4: {0: h'01', 2: ms, 6: salt}},
+   * 41: {1: {1: 4, -1: ms}}} */
+  gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+  gkdc_cbor_enc_put_map(&e, 3);
+  gkdc_cbor_enc_put_int(&e, 1);
+  gkdc_cbor_enc_put_bstr(&e, salt, sizeof(salt));
+  gkdc_cbor_enc_put_int(&e, 8);
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_int(&e, 4);
+  gkdc_cbor_enc_put_map(&e, 3);
+  gkdc_cbor_enc_put_int(&e, 0);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  gkdc_cbor_enc_put_int(&e, 2);
+  gkdc_cbor_enc_put_bstr(&e, ms, sizeof(ms));
+  gkdc_cbor_enc_put_int(&e, 6);
+  gkdc_cbor_enc_put_bstr(&e, salt, sizeof(salt));
+  gkdc_cbor_enc_put_int(&e, 41);
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_int(&e, 1);
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_int(&e, 1);
+  gkdc_cbor_enc_put_int(&e, 4);
+  gkdc_cbor_enc_put_int(&e, -1);
+  gkdc_cbor_enc_put_bstr(&e, ms, 8);
+  CU_ASSERT_EQUAL_FATAL(gkdc_cbor_enc_finish(&e, &len), GKDC_CBOR_OK);
+  text = redacted_text(buf, len, GKDC_DIAG_AS_ACE, &ok);
+  CU_ASSERT_TRUE(ok);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  CU_ASSERT_PTR_NULL(strstr(text, "a1a2a3a4"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "h'' / 16 bytes redacted /"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "h'' / 8 bytes redacted /"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "5a175a17"));
+  CU_ASSERT_PTR_NULL(strstr(text, "gkdc-redacted"));
+  free(text);
+
+  /* Groupcomm: {8: {2: ms}, 33: ms, 3: <<{1: 2, -4: d}>>} */
+  gkdc_cbor_enc_init(&e, inner, sizeof(inner));
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_int(&e, 1);
+  gkdc_cbor_enc_put_int(&e, 2);
+  gkdc_cbor_enc_put_int(&e, -4);
+  gkdc_cbor_enc_put_bstr(&e, d, sizeof(d));
+  CU_ASSERT_EQUAL_FATAL(gkdc_cbor_enc_finish(&e, &inner_len), GKDC_CBOR_OK);
+  gkdc_cbor_enc_init(&e, buf, sizeof(buf));
+  gkdc_cbor_enc_put_map(&e, 3);
+  gkdc_cbor_enc_put_int(&e, 8);
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_int(&e, 2);
+  gkdc_cbor_enc_put_bstr(&e, ms, sizeof(ms));
+  gkdc_cbor_enc_put_int(&e, 33);
+  gkdc_cbor_enc_put_bstr(&e, ms, 12);
+  gkdc_cbor_enc_put_int(&e, 3);
+  gkdc_cbor_enc_put_bstr(&e, inner, inner_len);
+  CU_ASSERT_EQUAL_FATAL(gkdc_cbor_enc_finish(&e, &len), GKDC_CBOR_OK);
+  text = redacted_text(buf, len, GKDC_DIAG_AS_GROUPCOMM, &ok);
+  CU_ASSERT_TRUE(ok);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  CU_ASSERT_PTR_NULL(strstr(text, "a1a2a3a4"));
+  CU_ASSERT_PTR_NULL(strstr(text, "d0d1d2d3"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "h'' / 16 bytes redacted /"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "h'' / 12 bytes redacted /"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "h'' / 32 bytes redacted /"));
+  free(text);
+
+  /* Not CBOR: nothing printed. */
+  text = redacted_text((const uint8_t *)"\xa1\x01", 2, GKDC_DIAG_AS_AUTO, &ok);
+  CU_ASSERT_FALSE(ok);
+  CU_ASSERT_TRUE(text == NULL || text[0] == '\0');
+  free(text);
+}
+
 int main(void) {
   CU_pSuite suite, host_suite, tool_suite;
 
@@ -737,7 +834,8 @@ int main(void) {
   tool_suite = CU_add_suite("client tool parsing", NULL, NULL);
   if (tool_suite == NULL || CU_add_test(tool_suite, "scope text", test_scope_text) == NULL ||
       CU_add_test(tool_suite, "hex decoding", test_hex_decode) == NULL ||
-      CU_add_test(tool_suite, "Location-Path joined", test_location_path) == NULL) {
+      CU_add_test(tool_suite, "Location-Path joined", test_location_path) == NULL ||
+      CU_add_test(tool_suite, "secrets redacted", test_redaction) == NULL) {
     CU_cleanup_registry();
     return 1;
   }
