@@ -6,6 +6,10 @@
 # The server runs for GKDC_RUN_SECONDS seconds (default 5) and is then
 # stopped with SIGTERM; GKDC_RUN_SECONDS=0 keeps it running until Ctrl-C.
 # Extra arguments go to `gkdc serve`, e.g. ./run.sh -c my.cfg.
+#
+# Then `gkdc demo` runs an AS, a KDC and two joining nodes on 127.0.0.1,
+# with its keys, configs and logs in _build/demo/. The exit status is
+# non-zero when the server did not stop cleanly or the demo failed.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./tests/run-setup.sh
@@ -51,4 +55,12 @@ while kill -0 "$pid" 2>/dev/null; do
   status=$?
 done
 gkdc_log "gkdc serve exited with status $status"
+[ "$status" -eq 0 ] || exit "$status"
+
+# The demo subcommand creates its state directory and needs it empty.
+rm -rf _build/demo
+gkdc_log "_build/host/gkdc demo --state-dir _build/demo"
+./_build/host/gkdc demo --state-dir _build/demo
+status=$?
+gkdc_log "gkdc demo exited with status $status"
 exit "$status"
