@@ -1038,6 +1038,17 @@ static void test_inactive_group(void)
   expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
   join(&a, "g2", REQ | RSP, J_EMPTY_CRED, GC_NONE, &r);
   expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
+  {
+    /* A first join too, and nothing is stored for it. */
+    struct h_client n;
+    struct gkdc_store_member *m = NULL;
+
+    client_new(&n, "g2", REQ);
+    join(&n, "g2", REQ, J_NORMAL, GC_NONE, &r);
+    expect(&r, GKDC_CODE(5, 3), GKDC_OSC_ERR_GROUP_INACTIVE);
+    CU_ASSERT(!h_store_ops()->member_get_by_token(h_store.state, "g2", n.token_id,
+                                                  n.token_id_len, &m));
+  }
   /* Other resources still respond. */
   call(&a, GKDC_GET, "ace-group/g2", GKDC_CF_NONE, NULL, 0, &r);
   expect(&r, GKDC_CODE(2, 5), -1);
