@@ -191,6 +191,30 @@ struct gkdc_profile_ops {
   int (*client_unprotect_response)(void *st, gkdc_profile_client *c,
                                    gkdc_profile_binding *b, const struct gkdc_coap_msg *in,
                                    struct gkdc_coap_msg *out, uint8_t *buf, size_t cap);
+
+  /* ---- server side, requests to a client (appended; check with
+   * GKDC_HAS_OP) ---- */
+
+  /*
+   * Protects a request that the server sends to the client of `authz` (a
+   * token bound by this profile, as in gkdc_peer.authz), on the same
+   * security association (OSCORE: the context from /authz-info, with the
+   * server as sender). Writes `out` (views into `buf` and `in`) and the
+   * binding for the response in *b. Returns 0 when the token is no longer
+   * bound or has expired.
+   */
+  int (*server_protect_request)(void *st, const struct gkdc_authz *authz,
+                                const struct gkdc_coap_msg *in, struct gkdc_coap_msg *out,
+                                uint8_t *buf, size_t cap, gkdc_profile_binding **b);
+
+  /*
+   * Unprotects the client's response to a request of
+   * server_protect_request(); the same rules as client_unprotect_response().
+   * Returns 0 also when the association ended in between.
+   */
+  int (*server_unprotect_response)(void *st, gkdc_profile_binding *b,
+                                   const struct gkdc_coap_msg *in, struct gkdc_coap_msg *out,
+                                   uint8_t *buf, size_t cap);
 };
 
 #ifdef __cplusplus

@@ -29,9 +29,6 @@ struct gkdc_profile_client {
   struct gkdc_oscore_ctx *ctx;
 };
 
-struct gkdc_profile_binding {
-  struct gkdc_oscore_request req;
-};
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t len)
 {
@@ -208,7 +205,7 @@ int profile_client_unprotect_response(void *st, gkdc_profile_client *c,
                                       struct gkdc_coap_msg *out, uint8_t *buf, size_t cap)
 {
   (void)st;
-  if (c->ctx == NULL || b == NULL)
+  if (c->ctx == NULL || b == NULL || b->server)
     return 0;
 
   switch (gkdc_oscore_response_classify(in)) {

@@ -102,6 +102,16 @@ struct bound_token {
 /* Step K of the Sender Sequence Number bound kept in the store. */
 #define PROFILE_SSN_STEP 64
 
+/* The binding of a protected request for its response. A request of the
+ * server (profile_server_req.c) names its context by Recipient ID, since
+ * the context may end before the response comes. */
+struct gkdc_profile_binding {
+  struct gkdc_oscore_request req;
+  int server;
+  uint8_t recipient_id[GKDC_OSCORE_MAX_ID_LEN];
+  size_t recipient_id_len;
+};
+
 /* Frees a bound token and wipes its secrets; takes NULL. */
 void profile_bound_token_free(void *bt);
 
@@ -232,6 +242,15 @@ void profile_observe_drop_ctx(struct profile_state *ps, const struct gkdc_oscore
  * unprotected 4.01, then is dropped. */
 void profile_observe_end_ctx(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
 void profile_observe_drop_all(struct profile_state *ps);
+
+/* Requests of the server to a client on its /authz-info context
+ * (profile_server_req.c); see <gkdc/profile.h>. */
+int profile_server_protect_request(void *st, const struct gkdc_authz *authz,
+                                   const struct gkdc_coap_msg *in, struct gkdc_coap_msg *out,
+                                   uint8_t *buf, size_t cap, gkdc_profile_binding **b);
+int profile_server_unprotect_response(void *st, gkdc_profile_binding *b,
+                                      const struct gkdc_coap_msg *in,
+                                      struct gkdc_coap_msg *out, uint8_t *buf, size_t cap);
 
 /* Client side operations of the profile table (profile_client.c); see
  * <gkdc/profile.h>. */

@@ -466,6 +466,8 @@ static const struct gkdc_profile_ops profile_ops = {
   .client_authz_info_response = profile_client_authz_info_response,
   .client_protect_request = profile_client_protect_request,
   .client_unprotect_response = profile_client_unprotect_response,
+  .server_protect_request = profile_server_protect_request,
+  .server_unprotect_response = profile_server_unprotect_response,
 };
 
 static const struct gkdc_plugin_desc profile_desc = {

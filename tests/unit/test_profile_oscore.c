@@ -1824,6 +1824,105 @@ static void test_observe_on_replaced_context(void)
   gkdc_config_free();
 }
 
+/* The server sends a request to its client on the context from
+ * /authz-info: protected with the server as sender, served by the
+ * plugin's client session, and its protected answer verified. */
+static void test_server_requests(void)
+{
+  const struct gkdc_profile_ops *ops = desc->ops;
+  struct gkdc_profile_client_args args;
+  gkdc_profile_client *client = NULL;
+  gkdc_profile_binding *binding = NULL;
+  struct gkdc_response resp;
+  struct gkdc_coap_msg kget, kprot, answer, inner;
+  uint8_t token[512], cnf[64], ms[16], upload[700], buf[512], inner_buf[512];
+  size_t token_len, cnf_len, upload_len = sizeof(upload);
+  const struct bound_token *bt;
+  struct gkdc_cbor_enc e;
+  void *state = NULL;
+
+  CU_ASSERT_FATAL(GKDC_HAS_OP(ops, server_protect_request) &&
+                  GKDC_HAS_OP(ops, server_unprotect_response));
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+
+  /* A client session of the same plugin uploads its token. */
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  gkdc_cbor_enc_init(&e, cnf, sizeof(cnf));
+  gkdc_cbor_enc_put_map(&e, 1);
+  gkdc_cbor_enc_put_uint(&e, 4);
+  gkdc_cbor_enc_put_map(&e, 2);
+  gkdc_cbor_enc_put_uint(&e, 0);
+  gkdc_cbor_enc_put_bstr(&e, (const uint8_t *)"\x01", 1);
+  gkdc_cbor_enc_put_uint(&e, 2);
+  gkdc_cbor_enc_put_bstr(&e, ms, oscore_test_unhex(master_secret_hex, ms, sizeof(ms)));
+  CU_ASSERT_FATAL(gkdc_cbor_enc_finish(&e, &cnf_len) == GKDC_CBOR_OK);
+  memset(&args, 0, sizeof(args));
+  args.size = sizeof(args);
+  args.access_token.ptr = token;
+  args.access_token.len = token_len;
+  args.cnf.ptr = cnf;
+  args.cnf.len = cnf_len;
+  CU_ASSERT_FATAL(ops->client_new(state, &args, &client));
+  CU_ASSERT_FATAL(ops->client_authz_info_request(state, client, NULL, 0, 0, upload,
+                                                 &upload_len));
+  post_upload(upload, upload_len, &resp);
+  CU_ASSERT_EQUAL_FATAL(resp.code, GKDC_CODE(2, 1));
+  CU_ASSERT_FATAL(ops->client_authz_info_response(state, client, resp.payload,
+                                                  resp.payload_len));
+  gkdc_response_clear(&resp);
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 1);
+  bt = gkdc_oscore_ctxset_get0(((struct profile_state *)state)->contexts, 0)->user;
+
+  /* The server's GET reaches the client session and comes back. */
+  memset(&kget, 0, sizeof(kget));
+  kget.type = GKDC_COAP_CON;
+  kget.code = GKDC_GET;
+  kget.mid = 700;
+  kget.token_len = 1;
+  kget.token[0] = 0x70;
+  kget.options[0] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"c", 1}};
+  kget.option_count = 1;
+  CU_ASSERT_FATAL(ops->server_protect_request(state, &bt->authz, &kget, &kprot, buf,
+                                              sizeof(buf), &binding));
+  CU_ASSERT_PTR_NOT_NULL(gkdc_oscore_msg_find(&kprot, GKDC_OPT_OSCORE));
+  dispatches = 0;
+  reply_wire_len = 0;
+  intercept_fn(intercept_arg, NULL, &kprot, &udp_peer);
+  CU_ASSERT_EQUAL(dispatches, 1);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+  CU_ASSERT_EQUAL(gkdc_oscore_response_classify(&answer), GKDC_OSCORE_RESPONSE_PROTECTED);
+  CU_ASSERT_FALSE(ops->client_unprotect_response(state, client, binding, &answer, &inner,
+                                                 inner_buf, sizeof(inner_buf)));
+  CU_ASSERT_FATAL(ops->server_unprotect_response(state, binding, &answer, &inner, inner_buf,
+                                                 sizeof(inner_buf)));
+  CU_ASSERT(inner.payload.len == 2 && memcmp(inner.payload.ptr, "hi", 2) == 0);
+  /* The same answer again is no longer bound to a request. */
+  CU_ASSERT_FALSE(ops->server_unprotect_response(state, binding, &answer, &inner, inner_buf,
+                                                 sizeof(inner_buf)));
+  ops->binding_release(state, binding);
+
+  /* An authorization the plugin did not bind, and an expired token. */
+  {
+    struct gkdc_authz stranger = bt->authz;
+
+    binding = NULL;
+    CU_ASSERT_FALSE(ops->server_protect_request(state, &stranger, &kget, &kprot, buf,
+                                                sizeof(buf), &binding));
+  }
+  fake_time += 7200;
+  CU_ASSERT_FALSE(ops->server_protect_request(state, &bt->authz, &kget, &kprot, buf,
+                                              sizeof(buf), &binding));
+  fake_time -= 7200;
+
+  ops->client_free(state, client);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1862,7 +1961,8 @@ int main(void)
       CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL ||
       CU_add_test(suite, "signed and MACed tokens", test_signed_tokens) == NULL ||
       CU_add_test(suite, "observation on a replaced context",
-                  test_observe_on_replaced_context) == NULL)
+                  test_observe_on_replaced_context) == NULL ||
+      CU_add_test(suite, "requests of the server to its client", test_server_requests) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
