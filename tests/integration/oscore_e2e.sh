@@ -205,6 +205,11 @@ post wrongcf 0 "$work/h-nononce"; expect_code wrongcf '4\.00'
 timeout 10 "$coap_client" -m get -B 5 "$rs_uri/authz-info" >"$work/get.out" 2>&1
 expect_code get '4\.05'
 
+if grep -q 'no profile takes the upload; answering 4.00' "$work/rs.log"; then
+  pass "uploads without nonce1 get 4.00 from the host's /authz-info route"
+else
+  fail "the host's /authz-info route never answered for the profiles"
+fi
 if kill -0 "$rs_pid" 2>/dev/null &&
    $gkdc_cmd join --token "$work/tok1" --rs "$rs_uri" --get test/peer --until-context \
      >"$work/join-after.out" 2>&1 &&
