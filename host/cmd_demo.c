@@ -633,12 +633,12 @@ static int run_demo(struct demo *d, const char *state_dir) {
   }
   d->exe[n] = '\0';
   if (!make_dirs(d, state_dir))
-    return 0;
+    goto out;
   printf("state directory %s\n", d->dir);
 
   if (!write_configs(d)) {
     fprintf(stderr, "gkdc demo: cannot write the configs in %s\n", d->dir);
-    return 0;
+    goto out;
   }
   printf("fresh demo keys: Group Manager Ed25519 key, AS-KDC key, node PSKs; "
          "as.cfg and kdc.cfg written\n");
@@ -681,7 +681,10 @@ out:
   if (d->as_pid > 0)
     printf("hosts stopped with SIGTERM%s\n", stopped ? "" : " (one did not exit cleanly)");
   ok = ok && stopped;
-  printf("demo %s; logs in %s\n", ok ? "passed" : "FAILED", d->dir);
+  if (d->dir[0] != '\0')
+    printf("demo %s; logs in %s\n", ok ? "passed" : "FAILED", d->dir);
+  else
+    printf("demo FAILED\n");
   return ok;
 }
 

@@ -102,5 +102,32 @@ else
   fail "demo in a non-empty directory: $(cat "$work/again.out")"
 fi
 
+# demo_fails NAME PLUGIN...: runs the demo with only the named plugins of
+# the build tree; it must fail, print FAILED and leave no host running.
+demo_fails() {
+  name=$1
+  shift
+  mkdir -p "$work/$name-plugins"
+  for p in "$@"; do
+    mkdir -p "$work/$name-plugins/$p/.libs"
+    ln -s "$top_builddir/plugins/$p/.libs/$p.so" "$work/$name-plugins/$p/.libs/$p.so"
+  done
+  if GKDC_PLUGIN_PATH="$work/$name-plugins" timeout 60 $gkdc_cmd demo \
+       --state-dir "$work/$name" >"$work/$name.out" 2>&1; then
+    fail "demo passed with the plugins $*"
+  elif grep -q '^demo FAILED' "$work/$name.out" && ! grep -q '^node1: joined' "$work/$name.out" &&
+       ! ps -eo args | grep -v grep | grep -q "serve -c $work/$name/"; then
+    pass "demo with the plugins ${*:-(none)} fails, prints FAILED and stops its hosts"
+  else
+    fail "demo with the plugins $*: $(cat "$work/$name.out")"
+  fi
+}
+
+# No plugins: keygen fails. Without store-sqlite and as-token the AS does
+# not start; without kdc-groupcomm the KDC does not start.
+demo_fails none
+demo_fails noas alg-boringssl profile-oscore credfmt-ccs pop-sign
+demo_fails nokdc alg-boringssl profile-oscore credfmt-ccs pop-sign store-sqlite as-token
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
