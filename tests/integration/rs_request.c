@@ -10,8 +10,11 @@
  * 2. Responds to the client's POST /authz-info with 2.01 {nonce2,
  *    ace_server_recipientid} and derives the server's side of the OSCORE context
  *    (RFC 9203 section 4.3).
- * 3. Reads the client's endpoint from WORKDIR/join.endpoints and sends it
- *    protected requests: a GET of /.well-known/core must get a protected
+ * 3. Waits for WORKDIR/ready, which the script creates once the client
+ *    says that it serves protected requests, because a request that
+ *    arrives before the client has its context gets 4.01. Then reads the
+ *    client's endpoint from WORKDIR/join.endpoints and sends it protected
+ *    requests: a GET of /.well-known/core must get a protected
  *    2.05 that verifies, the same request again under a new message ID a
  *    4.01, and a request under an unknown kid a 4.01.
  *
@@ -172,6 +175,20 @@ static struct gkdc_oscore_ctx *serve_upload(const uint8_t *ms, size_t ms_len) {
   return gkdc_oscore_ace_derive(cx, &m, n1, bn2, id1, bid2, GKDC_OSCORE_ACE_SERVER);
 }
 
+/* Waits up to WAIT_MS for the file WORKDIR/ready. */
+static int wait_ready(const char *dir) {
+  char path[PATH_CAP];
+  int waited;
+
+  snprintf(path, sizeof(path), "%s/ready", dir);
+  for (waited = 0; waited < WAIT_MS; waited += 100) {
+    if (access(path, F_OK) == 0)
+      return 1;
+    usleep(100 * 1000);
+  }
+  return 0;
+}
+
 /* Reads coap://127.0.0.1:PORT from the first line of WORKDIR/join.endpoints. */
 static int client_endpoint(const char *dir, struct sockaddr_in *to) {
   char path[PATH_CAP], line[128];
@@ -299,10 +316,12 @@ int main(int argc, char **argv) {
 
   server = serve_upload(ms, sizeof(ms));
   if (server != NULL) {
-    if (client_endpoint(argv[1], &to))
-      protected_checks(server, &to);
-    else
+    if (!wait_ready(argv[1]))
+      check(0, "the client serves its --listen endpoint");
+    else if (!client_endpoint(argv[1], &to))
       check(0, "the client wrote its --listen endpoint");
+    else
+      protected_checks(server, &to);
   }
   gkdc_oscore_ctx_free(server);
   close(sock);

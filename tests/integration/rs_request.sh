@@ -55,6 +55,14 @@ GKDC_NO_DLCLOSE=1 timeout 60 $gkdc_cmd join --token "$work/tok" --rs "coap://127
   --listen coap://127.0.0.1:0 --endpoints-file "$work/join.endpoints" \
   >"$work/join.out" 2>&1 &
 join_pid=$!
+# rs_request sends its requests once the client has its context.
+i=0
+while ! grep -q '^serving protected requests' "$work/join.out" 2>/dev/null && [ $i -lt 100 ]; do
+  kill -0 "$join_pid" 2>/dev/null || break
+  sleep 0.1
+  i=$((i + 1))
+done
+touch "$work/ready"
 
 wait "$rs_pid"
 rs_rc=$?
