@@ -47,8 +47,9 @@ void gkdc_log_set_hook(gkdc_log_hook_fn fn, void *arg);
  * libcoap's message dumps never reaches the log, because over DTLS it is
  * plaintext and can contain keys: the line of the message header keeps its
  * options but not the payload, and the hex and text lines of a binary
- * payload ("<<...>>") are dropped. A client that installs its own libcoap
- * log handler calls this too.
+ * payload ("<<...>>") are dropped. libcoap's lines about malformed
+ * datagrams are rate-limited. A client that installs its own libcoap log
+ * handler calls this too.
  */
 void gkdc_log_libcoap(int level, const char *message);
 

@@ -160,11 +160,48 @@ void gkdc_log(int level, const char *who, const char *fmt, ...) {
 /*
  * libcoap 4.3.1 dumps a message as a header line "v:1 t:CON c:POST i:1234
  * {token} [ options ] :: PAYLOAD", where PAYLOAD is the text in quotes or
- * "binary data length N"; a binary payload follows as two lines that start
+ * "binary data length N". A binary payload follows as two lines that start
  * with "<<" (hex, then characters).
  */
 #define COAP_PAYLOAD_SEPARATOR " :: "
 #define COAP_BINARY_PAYLOAD "binary data length "
+
+/*
+ * libcoap warns about every malformed datagram without naming its sender,
+ * so any peer could fill the log. At most MALFORMED_BURST such lines per
+ * MALFORMED_WINDOW_S seconds reach the log; the first line after a window
+ * counts the ones left out.
+ */
+#define MALFORMED_BURST 20
+#define MALFORMED_WINDOW_S 60
+
+static int is_malformed_message_line(const char *message) {
+  return strncmp(message, "coap_pdu_parse: ", 16) == 0 ||
+         strncmp(message, "discard malformed PDU", 21) == 0;
+}
+
+/* Returns 1 when a line about a malformed datagram may be logged now. */
+static int malformed_line_allowed(int level) {
+  static time_t window_start;
+  static unsigned logged, dropped;
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (window_start == 0 || now.tv_sec - window_start >= MALFORMED_WINDOW_S) {
+    if (dropped > 0)
+      gkdc_log(level, "coap", "%u more libcoap lines about malformed messages were "
+               "left out in %d s", dropped, MALFORMED_WINDOW_S);
+    window_start = now.tv_sec != 0 ? now.tv_sec : 1;
+    logged = 0;
+    dropped = 0;
+  }
+  if (logged < MALFORMED_BURST) {
+    logged++;
+    return 1;
+  }
+  dropped++;
+  return 0;
+}
 
 void gkdc_log_libcoap(int level, const char *message) {
   size_t len = message != NULL ? strlen(message) : 0;
@@ -183,6 +220,9 @@ void gkdc_log_libcoap(int level, const char *message) {
 
   /* The hex and text lines of a binary payload. */
   if (len >= 2 && message[0] == '<' && message[1] == '<')
+    return;
+
+  if (is_malformed_message_line(message) && !malformed_line_allowed(level))
     return;
 
   payload = strncmp(message, "v:", 2) == 0 ? strstr(message, COAP_PAYLOAD_SEPARATOR) : NULL;

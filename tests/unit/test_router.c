@@ -513,6 +513,24 @@ static void test_libcoap_dump_hides_payload(void) {
   coap_cleanup();
 }
 
+/* Any peer can send malformed datagrams, and libcoap warns about each one
+ * without naming the sender: only the first 20 lines in a minute are kept. */
+static void test_libcoap_malformed_rate_limit(void) {
+  int i;
+
+  capture_start();
+  for (i = 0; i < 50; i++) {
+    gkdc_log_libcoap(LOG_WARNING, "coap_pdu_parse: 0.01: offset 0 option 6 has bad length 4\n");
+    gkdc_log_libcoap(LOG_WARNING, "discard malformed PDU\n");
+  }
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_WARNING), 20);
+
+  /* Other warnings are not limited. */
+  gkdc_log_libcoap(LOG_WARNING, "coap_pdu_resize: pdu too big\n");
+  CU_ASSERT_EQUAL(capture_count_level(GKDC_LOG_WARNING), 21);
+  capture_stop();
+}
+
 int main(void) {
   CU_pSuite suite;
 
@@ -530,6 +548,7 @@ int main(void) {
   CU_add_test(suite, "intercept single owner", test_intercept_single_owner);
   CU_add_test(suite, "notification type CON then NON", test_notification_type);
   CU_add_test(suite, "libcoap dump hides payload", test_libcoap_dump_hides_payload);
+  CU_add_test(suite, "libcoap malformed rate limit", test_libcoap_malformed_rate_limit);
 
   suite = CU_add_suite("timer", NULL, NULL);
   CU_add_test(suite, "timer order", test_timer_order);
