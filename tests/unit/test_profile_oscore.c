@@ -1315,6 +1315,7 @@ struct token_spec {
   int nest;              /* 1: COSE_Sign1 (kid h'a3') inside the Encrypt0,
                           * 2: COSE_Mac0 (kid h'a2') inside it, 3: a bare
                           * COSE_Sign1 */
+  const char *aud2;      /* set: aud is the array [aud, aud2] */
 };
 
 /* The AS's signing key of the COSE_Sign1 tests (Ed25519). */
@@ -1338,7 +1339,13 @@ static size_t make_token_x(const struct token_spec *t, uint8_t *out, size_t cap)
     gkdc_cbor_enc_put_tstr_z(&e, t->iss);
   }
   gkdc_cbor_enc_put_uint(&e, 3);
-  gkdc_cbor_enc_put_tstr_z(&e, t->aud);
+  if (t->aud2 != NULL) {
+    gkdc_cbor_enc_put_array(&e, 2);
+    gkdc_cbor_enc_put_tstr_z(&e, t->aud);
+    gkdc_cbor_enc_put_tstr_z(&e, t->aud2);
+  } else {
+    gkdc_cbor_enc_put_tstr_z(&e, t->aud);
+  }
   if (t->exp != 0) {
     gkdc_cbor_enc_put_uint(&e, 4);
     gkdc_cbor_enc_put_int(&e, t->exp);
@@ -1483,7 +1490,7 @@ static uint8_t post_spec(const struct token_spec *t, size_t truncate, int flip)
 static void test_token_rejections(void)
 {
   static const uint8_t cti[] = {0x0c, 0x01};
-  const struct token_spec good = {"as1", "kdc1", 0, 0, 0, cti, sizeof(cti), 1, 0, 0xa1, 0};
+  const struct token_spec good = {"as1", "kdc1", 0, 0, 0, cti, sizeof(cti), 1, 0, 0xa1, 0, NULL};
   struct token_spec t;
   struct snapshot before, after;
   void *state = NULL;
@@ -1529,6 +1536,11 @@ static void test_token_rejections(void)
     REJECTED(GKDC_CODE(4, 3), "wrong audience");
     t = good;
     t.exp = fake_time + 3600;
+    t.aud = "kdc8";
+    t.aud2 = "kdc9";
+    REJECTED(GKDC_CODE(4, 3), "wrong audience in an array");
+    t = good;
+    t.exp = fake_time + 3600;
     t.iss = "as9";
     REJECTED(GKDC_CODE(4, 1), "wrong issuer");
     t = good;
@@ -1555,11 +1567,23 @@ static void test_token_rejections(void)
   }
 #undef REJECTED
 
+  /* An audience array that names this RS is accepted. */
+  {
+    static const uint8_t cti_arr[] = {0x0c, 0x09};
+
+    t = good;
+    t.exp = fake_time + 3600;
+    t.cti = cti_arr;
+    t.aud = "kdc8";
+    t.aud2 = "kdc1";
+    CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+  }
+
   /* The very same claims again (a repost) are accepted. */
   t = good;
   t.exp = fake_time + 3600;
   CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
-  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 2);
+  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state)->contexts), 3);
 
   desc->fini(state);
   gkdc_config_free();
@@ -1586,7 +1610,7 @@ static uint64_t fake_monotonic_ms(void)
 static void test_interop_and_rate(void)
 {
   static const uint8_t cti_a[] = {0x0d, 0x01}, cti_b[] = {0x0d, 0x02};
-  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1, 0};
+  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1, 0, NULL};
   const struct gkdc_profile_ops *ops = desc->ops;
   const struct gkdc_authz *authz = NULL;
   struct profile_state *ps;
@@ -1694,7 +1718,7 @@ static void test_signed_tokens(void)
   static const uint8_t nonce[8] = {9, 9, 9, 9, 9, 9, 9, 9};
   static const uint8_t cti_a[] = {0x0e, 0x01}, cti_b[] = {0x0e, 0x02}, cti_c[] = {0x0e, 0x03},
                        cti_d[] = {0x0e, 0x04}, cti_e[] = {0x0e, 0x05};
-  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1, 1};
+  struct token_spec t = {"as1", "kdc1", 0, 0, 0, cti_a, sizeof(cti_a), 1, 0, 0xa1, 1, NULL};
   char config[1024], pub_hex[65];
   uint8_t token[512];
   size_t priv_len = sizeof(sign_priv), pub_len = sizeof(sign_pub), len, i;
