@@ -1947,6 +1947,102 @@ static void test_server_requests(void)
   gkdc_config_free();
 }
 
+/* Feeds `prot` with an outer Block1 option of value `v` (1 to 3 bytes)
+ * and the payload slice [off, off + len); returns the reply's code. */
+static uint8_t feed_block(const struct gkdc_coap_msg *prot, uint32_t v, size_t off, size_t len,
+                          uint16_t mid)
+{
+  struct gkdc_coap_msg part = *prot;
+  uint8_t val[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+  size_t vlen = v > 0xffff ? 3 : v > 0xff ? 2 : 1;
+
+  part.mid = mid;
+  part.options[part.option_count++] =
+      (struct gkdc_coap_option){27, {val + 3 - vlen, vlen}};
+  part.payload.ptr = prot->payload.ptr + off;
+  part.payload.len = len;
+  reply_code = 0;
+  intercept_fn(intercept_arg, NULL, &part, &udp_peer);
+  return reply_code;
+}
+
+/* Outer Block1 (RFC 8613 section 4.1.3.4.2): blocks of a protected
+ * request are put together before unprotecting; blocks out of order, of
+ * the wrong size or beyond the limit are refused without protection. */
+static void test_outer_block1(void)
+{
+  static const uint8_t nonce1[8] = {6, 6, 6, 6, 6, 6, 6, 6};
+  static uint8_t body[70000], buf[71000];
+  struct gkdc_oscore_ctx *client;
+  struct gkdc_oscore_request creq;
+  struct gkdc_coap_msg get, prot, answer, inner;
+  uint8_t inner_buf[512];
+  void *state = NULL;
+  size_t i, n;
+
+  full_host_init();
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  client = open_context(nonce1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(client);
+
+  /* A GET with a 3000-byte inner payload, in 47 blocks of 64 bytes. */
+  memset(body, 0x5a, 3000);
+  memset(&get, 0, sizeof(get));
+  get.type = GKDC_COAP_CON;
+  get.code = GKDC_GET;
+  get.mid = 800;
+  get.token_len = 1;
+  get.token[0] = 0x80;
+  get.options[0] = (struct gkdc_coap_option){GKDC_OPT_URI_PATH, {(const uint8_t *)"x", 1}};
+  get.option_count = 1;
+  get.payload.ptr = body;
+  get.payload.len = 3000;
+  CU_ASSERT_EQUAL_FATAL(gkdc_oscore_protect_request(client, &get, 0, &prot, buf, sizeof(buf),
+                                                    &creq),
+                        GKDC_OSCORE_OK);
+  n = (prot.payload.len + 63) / 64;
+
+  /* Blocks that start nowhere or do not fit. */
+  CU_ASSERT_EQUAL(feed_block(&prot, (1 << 4) | 0x08 | 2, 64, 64, 801), GKDC_CODE(4, 8));
+  CU_ASSERT_EQUAL(feed_block(&prot, 0x08 | 7, 0, 64, 802), GKDC_CODE(4, 0));
+  CU_ASSERT_EQUAL(feed_block(&prot, 0x08 | 2, 0, 60, 803), GKDC_CODE(4, 0));
+
+  /* In order: 2.31 for each block but the last, then the answer. */
+  dispatches = 0;
+  for (i = 0; i + 1 < n; i++)
+    CU_ASSERT_EQUAL(feed_block(&prot, (uint32_t)(i << 4) | 0x08 | 2, i * 64, 64,
+                               (uint16_t)(810 + i)),
+                    GKDC_CODE(2, 31));
+  /* A block out of order in between restarts nothing: 4.08. */
+  CU_ASSERT_EQUAL(feed_block(&prot, (uint32_t)((n + 3) << 4) | 0x08 | 2, 0, 64, 805),
+                  GKDC_CODE(4, 8));
+  feed_block(&prot, (uint32_t)((n - 1) << 4) | 2, (n - 1) * 64, prot.payload.len - (n - 1) * 64,
+             (uint16_t)(810 + n));
+  CU_ASSERT_EQUAL(dispatches, 1);
+  CU_ASSERT_FATAL(gkdc_oscore_msg_decode(reply_wire, reply_wire_len, &answer));
+  CU_ASSERT_EQUAL(gkdc_oscore_unprotect_response(client, &answer, &inner, inner_buf,
+                                                 sizeof(inner_buf), &creq),
+                  GKDC_OSCORE_OK);
+
+  /* More than 64 KiB in blocks of 1024 bytes: 4.13 before any
+   * decryption, so the blocks may carry anything. */
+  memset(body, 0x5b, sizeof(body));
+  prot.payload.ptr = body;
+  prot.payload.len = sizeof(body);
+  for (i = 0; i < 64; i++)
+    CU_ASSERT_EQUAL(feed_block(&prot, (uint32_t)(i << 4) | 0x08 | 6, i * 1024, 1024,
+                               (uint16_t)(1000 + i)),
+                    GKDC_CODE(2, 31));
+  CU_ASSERT_EQUAL(feed_block(&prot, (uint32_t)(64 << 4) | 0x08 | 6, 64 * 1024, 1024, 1100),
+                  GKDC_CODE(4, 13));
+
+  gkdc_oscore_ctx_free(client);
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 int main(void)
 {
   const char *path = TOP_BUILDDIR "/plugins/profile-oscore/.libs/profile-oscore.so";
@@ -1986,7 +2082,8 @@ int main(void)
       CU_add_test(suite, "signed and MACed tokens", test_signed_tokens) == NULL ||
       CU_add_test(suite, "observation on a replaced context",
                   test_observe_on_replaced_context) == NULL ||
-      CU_add_test(suite, "requests of the server to its client", test_server_requests) == NULL)
+      CU_add_test(suite, "requests of the server to its client", test_server_requests) == NULL ||
+      CU_add_test(suite, "outer Block1", test_outer_block1) == NULL)
     return 1;
 
   CU_basic_set_mode(CU_BRM_VERBOSE);
