@@ -77,7 +77,7 @@ static int fake_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg
   o = gkdc_oscore_msg_find(msg, GKDC_OPT_MAX_AGE);
   reply_has_max_age0 = o != NULL && o->value.len == 0;
   memset(reply_payload, 0, sizeof(reply_payload));
-  if (msg->payload.len < sizeof(reply_payload))
+  if (msg->payload.len > 0 && msg->payload.len < sizeof(reply_payload))
     memcpy(reply_payload, msg->payload.ptr, msg->payload.len);
   /* Keep the whole message: the plugin's buffers are gone after the call. */
   if (!gkdc_oscore_msg_encode(msg, reply_wire, sizeof(reply_wire), &reply_wire_len))
