@@ -65,7 +65,6 @@ int profile_authz_configure(struct profile_state *ps)
                 "1000000");
     return 0;
   }
-  ps->authz_tokens_milli = ps->authz_rate_burst * 1000;
 
   keys = gkdc_cfg_get0(cfg, "as_keys");
   for (i = 0; keys != NULL && i < gkdc_cfg_count(keys); i++) {
@@ -491,31 +490,57 @@ int profile_authz_has_sibling(const struct profile_state *ps, const struct gkdc_
   return 0;
 }
 
+/* The bucket of the peer's IP address ("ip:port" without the port),
+ * taking a free or the least recently used one for a new address. */
+static struct authz_bucket *rate_bucket(struct profile_state *ps, const struct gkdc_peer *peer)
+{
+  const char *addr = peer != NULL && peer->address != NULL ? peer->address : "";
+  const char *colon = strrchr(addr, ':');
+  size_t len = colon != NULL ? (size_t)(colon - addr) : strlen(addr), i;
+  struct authz_bucket *b, *victim = &ps->authz_buckets[0];
+
+  if (len >= sizeof(victim->ip))
+    len = sizeof(victim->ip) - 1;
+  for (i = 0; i < PROFILE_RATE_BUCKETS; i++) {
+    b = &ps->authz_buckets[i];
+    if (b->last_ms != 0 && strlen(b->ip) == len && memcmp(b->ip, addr, len) == 0)
+      return b;
+    if (b->last_ms < victim->last_ms)
+      victim = b; /* a free bucket has last_ms 0 */
+  }
+  memset(victim, 0, sizeof(*victim));
+  memcpy(victim->ip, addr, len);
+  victim->tokens_milli = ps->authz_rate_burst * 1000;
+  return victim;
+}
+
 /*
- * Takes one upload from the rate limit's bucket. Returns 0 when the
- * bucket is empty: the upload then gets 5.03 before any decryption.
+ * Takes one upload from the peer's bucket. Returns 0 when it is empty:
+ * the upload then gets 5.03 before any decryption.
  */
-static int rate_take(struct profile_state *ps)
+static int rate_take(struct profile_state *ps, const struct gkdc_peer *peer)
 {
   uint64_t now = GKDC_HAS_OP(ps->host, monotonic_ms) ? ps->host->monotonic_ms() : 0;
   int64_t cap = ps->authz_rate_burst * 1000;
+  struct authz_bucket *b;
 
   if (ps->authz_rate == 0)
     return 1;
-  if (now > ps->authz_last_ms) {
-    uint64_t elapsed = now - ps->authz_last_ms;
+  b = rate_bucket(ps, peer);
+  if (b->last_ms != 0 && now > b->last_ms) {
+    uint64_t elapsed = now - b->last_ms;
 
     /* One upload per 1000/rate ms, in thousandths of an upload. */
     if (elapsed > (uint64_t)cap)
       elapsed = (uint64_t)cap;
-    ps->authz_tokens_milli += (int64_t)elapsed * ps->authz_rate;
-    if (ps->authz_tokens_milli > cap)
-      ps->authz_tokens_milli = cap;
+    b->tokens_milli += (int64_t)elapsed * ps->authz_rate;
+    if (b->tokens_milli > cap)
+      b->tokens_milli = cap;
   }
-  ps->authz_last_ms = now;
-  if (ps->authz_tokens_milli < 1000)
+  b->last_ms = now != 0 ? now : 1;
+  if (b->tokens_milli < 1000)
     return 0;
-  ps->authz_tokens_milli -= 1000;
+  b->tokens_milli -= 1000;
   return 1;
 }
 
@@ -692,7 +717,7 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
 
   if (req->method != GKDC_POST)
     return reply(resp, GKDC_CODE(4, 5));
-  if (!update && !rate_take(ps)) {
+  if (!update && !rate_take(ps, req->peer)) {
     profile_log(ps, GKDC_LOG_INFO, "/authz-info: rate limit reached; answering 5.03");
     gkdc_response_set(resp, GKDC_CODE(5, 3), GKDC_CF_NONE, NULL, 0);
     resp->max_age = 1;

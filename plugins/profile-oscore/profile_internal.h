@@ -32,6 +32,9 @@ struct as_key {
   int64_t lifetime;
 };
 
+/* Peers whose upload rate is tracked at once. */
+#define PROFILE_RATE_BUCKETS 32
+
 struct observation;
 struct profile_block1;
 
@@ -58,16 +61,20 @@ struct profile_state {
   uint64_t sweep_timer;
   int64_t sweep_interval_ms;
 
-  /* Rate limit of unprotected /authz-info uploads: a bucket of at most
-   * authz_rate_burst uploads, refilled with authz_rate per second
-   * (authz_rate 0: no limit). */
   /* The outer Block1 transfer being put together (profile_block.c). */
   struct profile_block1 *block1;
 
+  /* Rate limit of unprotected /authz-info uploads: per peer IP address, a
+   * bucket of at most authz_rate_burst uploads, refilled with authz_rate
+   * per second (authz_rate 0: no limit). The least recently used bucket
+   * makes room for a new address. */
   int64_t authz_rate;
   int64_t authz_rate_burst;
-  int64_t authz_tokens_milli; /* bucket level, in thousandths of an upload */
-  uint64_t authz_last_ms;
+  struct authz_bucket {
+    char ip[48];          /* "" for a free bucket */
+    int64_t tokens_milli; /* level, in thousandths of an upload */
+    uint64_t last_ms;     /* 0: never used */
+  } authz_buckets[PROFILE_RATE_BUCKETS];
 };
 
 /* The token bound to a security context (ctx->user). */

@@ -461,6 +461,9 @@ static size_t make_token(const char *aud, int64_t exp, const char *key_hex, uint
 
 /* POSTs an unprotected application/ace+cbor payload to the captured
  * /authz-info route. */
+/* The peer that post_upload() posts from. */
+static const struct gkdc_peer *upload_peer = &udp_peer;
+
 static void post_upload(const uint8_t *payload, size_t len, struct gkdc_response *resp)
 {
   struct gkdc_request req;
@@ -473,7 +476,7 @@ static void post_upload(const uint8_t *payload, size_t len, struct gkdc_response
   req.observe = GKDC_OBSERVE_NONE;
   req.payload = payload;
   req.payload_len = len;
-  req.peer = &udp_peer;
+  req.peer = upload_peer;
   gkdc_response_init(resp);
   authz_route.handler(authz_route.arg, &req, resp);
 }
@@ -1664,6 +1667,19 @@ static void test_interop_and_rate(void)
   for (i = 0; i < 3; i++)
     post_spec(&t, 0, 0);
   CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(5, 3));
+
+  /* Another address has its own bucket; another port of the same address
+   * has not. */
+  {
+    struct gkdc_peer other = udp_peer;
+
+    other.address = "127.0.0.2:5683";
+    upload_peer = &other;
+    CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(2, 1));
+    other.address = "127.0.0.1:1";
+    CU_ASSERT_EQUAL(post_spec(&t, 0, 0), GKDC_CODE(5, 3));
+    upload_peer = &udp_peer;
+  }
 
   desc->fini(state);
   gkdc_config_free();
