@@ -5,9 +5,11 @@
 #   two nodes join and derive matching contexts (node 2's Recipient Key
 #   for node 1 is node 1's Sender Key, the same Signature Encryption Key),
 #   written with mode 0600; a Monitor joins without a credential; a
-#   Verifier gets the Signature Encryption Key; a node renews its Sender
-#   ID, uploads a new credential, refreshes and leaves; a P-256 credential
-#   for an Ed25519 group is rejected before the Join Request.
+#   Verifier gets the Signature Encryption Key; a node takes its name from
+#   the Location-Path of the Join Response, renews its Sender ID, uploads
+#   a new credential, refreshes and leaves; --node overrides the name; a
+#   P-256 credential for an Ed25519 group is rejected before the Join
+#   Request; invalid flags are usage errors.
 # Keys are compared by the fingerprints that `gkdc join` prints.
 #
 # Exit 77 (skipped) when gkdc was built without DTLS (the AS needs it) or
@@ -244,6 +246,17 @@ else
 fi
 
 # ---- failures ----
+# usage ARGS...: gkdc join must exit with status 2 (usage error).
+usage() {
+  $gkdc_cmd join --token "$work/t6" --rs "$kdc_uri" "$@" >"$work/usage.out" 2>&1
+  [ $? -eq 2 ]
+}
+if usage --group g1 --roles 0 && usage --group g1 --roles 6x &&
+   usage --group g1 --monitor --verifier && usage --leave && usage --out "$work/x"; then
+  pass "invalid roles, --monitor with --verifier and group flags without --group are usage errors"
+else
+  fail "usage errors: $(cat "$work/usage.out")"
+fi
 token '[["g1", 6]]' t6
 if join t6 j6.out --roles 6 --key "$work/p.key"; then
   fail "a P-256 credential joined an Ed25519 group"
