@@ -107,9 +107,16 @@ void gkdc_coap_intercept(coap_session_t *session, const coap_pdu_t *pdu,
  * owner is NULL). */
 void gkdc_coap_intercept_remove_owner(gkdc_plugin *owner);
 
+/* Forgets the block-wise replies kept for a session that goes away. */
+void gkdc_coap_intercept_drop_session(coap_session_t *session);
+
+/* Frees every kept block-wise reply (shutdown). */
+void gkdc_coap_intercept_release_all(void);
+
 /* Writes code, options and payload of a response message into `pdu` after
  * checking it (sorted options, no Uri-*, Block or Size options, one PDU).
- * Returns 1, or 0 when the message is invalid or does not fit. */
+ * Returns 1, or 0 when the message is invalid or does not fit. Replies of
+ * an exchange larger than one PDU go out with outer Block2 instead. */
 int gkdc_coap_write_msg(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg);
 
 /* The session and request of an exchange whose interceptor call runs. */

@@ -7,9 +7,27 @@
  */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "coap_glue.h"
+
+/* Outer Block2 (RFC 8613 section 4.1.3.4.2, RFC 7959): a reply too large
+ * for one message goes out block by block, and the whole protected message
+ * is kept for the later block requests, which repeat the request (same
+ * OSCORE option) with Block2 asking for block N. Those are answered from
+ * the kept message without reaching the interceptor, for which they would
+ * be replays. Kept messages are found by session, request code and OSCORE
+ * option value; the Partial IV in that value makes it unique per request. */
+#define OUTER_MAX_KEPT 32
+/* A kept message not asked for within this time is dropped (a block-wise
+ * client asks for the next block at once). */
+#define OUTER_IDLE_MS 60000
+/* Bytes of a message reserved for Block2 (4) and Size2 (5) options. */
+#define OUTER_BLOCK_OPTIONS 9
+/* The largest block size exponent (1024 bytes); 7 is BERT, for TCP only. */
+#define OUTER_MAX_SZX 6
+#define OSCORE_OPTION_MAX 255
 
 /* One exchange between the request handler and the interceptor. */
 struct gkdc_exchange {
@@ -83,6 +101,9 @@ static int msg_from_pdu(const coap_pdu_t *pdu, struct gkdc_coap_msg *msg) {
   return 1;
 }
 
+static int answer_from_kept(coap_session_t *session, const coap_pdu_t *request,
+                            coap_pdu_t *response);
+
 void gkdc_coap_intercept(coap_session_t *session, const coap_pdu_t *pdu,
                          coap_pdu_t *response) {
   struct gkdc_exchange x;
@@ -97,6 +118,9 @@ void gkdc_coap_intercept(coap_session_t *session, const coap_pdu_t *pdu,
     coap_pdu_set_code(response, GKDC_CODE(4, 2));
     return;
   }
+
+  if (answer_from_kept(session, pdu, response))
+    return;
 
   gkdc_coap_fill_peer(session, &peer, address, sizeof(address));
   if (!msg_from_pdu(pdu, &msg)) {
@@ -162,13 +186,259 @@ int gkdc_coap_write_msg(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg) {
                         msg->options[i].value.ptr) == 0)
       return 0;
   }
-  /* NOTE: the message must fit in one PDU: outer block-wise transfer of
-   * OSCORE messages (RFC 8613, Section 4.1.3.4.2) is not implemented. */
+  /* Larger messages go out in blocks through write_reply(). */
   if (msg->payload.len > 0 && !coap_add_data(pdu, msg->payload.len, msg->payload.ptr)) {
     gkdc_log(GKDC_LOG_ERR, "coap", "an OSCORE message of %zu bytes does not fit "
              "in one CoAP message", msg->payload.len);
     return 0;
   }
+  return 1;
+}
+
+/* ---- outer Block2 ---- */
+
+/* A protected reply kept for its later blocks. */
+struct outer_body {
+  coap_session_t *session; /* not a reference: dropped with the session */
+  uint8_t request_code;
+  uint8_t oscore[OSCORE_OPTION_MAX];
+  size_t oscore_len;
+  struct gkdc_coap_msg msg; /* views into data */
+  uint8_t *data;
+  uint64_t last_ms;
+  struct outer_body *next;
+};
+
+static struct outer_body *outer_kept;
+static size_t outer_count;
+
+/* Finds the OSCORE option of a request; returns 1 with its value. */
+static int request_oscore(const coap_pdu_t *request, const uint8_t **value, size_t *len) {
+  coap_opt_iterator_t it;
+  coap_opt_t *opt = coap_check_option(request, COAP_OPTION_OSCORE, &it);
+
+  if (opt == NULL || coap_opt_length(opt) > OSCORE_OPTION_MAX)
+    return 0;
+  *value = coap_opt_value(opt);
+  *len = coap_opt_length(opt);
+  return 1;
+}
+
+static void outer_unlink(struct outer_body *b) {
+  struct outer_body **link;
+
+  for (link = &outer_kept; *link != NULL; link = &(*link)->next) {
+    if (*link == b) {
+      *link = b->next;
+      outer_count--;
+      free(b->data);
+      free(b);
+      return;
+    }
+  }
+}
+
+/* Drops the kept messages not asked for within OUTER_IDLE_MS. */
+static void outer_expire(uint64_t now) {
+  struct outer_body *b = outer_kept, *next;
+
+  while (b != NULL) {
+    next = b->next;
+    if (now - b->last_ms > OUTER_IDLE_MS)
+      outer_unlink(b);
+    b = next;
+  }
+}
+
+/* The kept reply to the request `request` on `session`, or NULL. */
+static struct outer_body *outer_find(coap_session_t *session, const coap_pdu_t *request) {
+  struct outer_body *b;
+  const uint8_t *oscore;
+  size_t oscore_len;
+
+  if (!request_oscore(request, &oscore, &oscore_len))
+    return NULL;
+  for (b = outer_kept; b != NULL; b = b->next) {
+    if (b->session == session && b->request_code == coap_pdu_get_code(request) &&
+        b->oscore_len == oscore_len && memcmp(b->oscore, oscore, oscore_len) == 0)
+      return b;
+  }
+  return NULL;
+}
+
+/* Keeps a copy of `msg` as the reply to `request`, in place of an earlier
+ * reply to the same request, dropping the least recently used one when
+ * OUTER_MAX_KEPT are kept. Returns 1, or 0 when out of memory. */
+static int outer_keep(coap_session_t *session, const coap_pdu_t *request,
+                      const struct gkdc_coap_msg *msg) {
+  struct outer_body *b, *oldest;
+  const uint8_t *oscore;
+  size_t oscore_len, total, i, at = 0;
+
+  if (!request_oscore(request, &oscore, &oscore_len))
+    return 0;
+  b = outer_find(session, request);
+  if (b != NULL)
+    outer_unlink(b);
+  if (outer_count == OUTER_MAX_KEPT) {
+    for (oldest = b = outer_kept; b != NULL; b = b->next) {
+      if (b->last_ms < oldest->last_ms)
+        oldest = b;
+    }
+    gkdc_log(GKDC_LOG_INFO, "coap", "%d block-wise OSCORE replies kept; dropped the "
+             "oldest", OUTER_MAX_KEPT);
+    outer_unlink(oldest);
+  }
+
+  total = msg->payload.len;
+  for (i = 0; i < msg->option_count; i++)
+    total += msg->options[i].value.len;
+  b = calloc(1, sizeof(*b));
+  if (b == NULL)
+    return 0;
+  b->data = malloc(total > 0 ? total : 1);
+  if (b->data == NULL) {
+    free(b);
+    return 0;
+  }
+  b->msg = *msg;
+  for (i = 0; i < msg->option_count; i++) {
+    if (msg->options[i].value.len > 0)
+      memcpy(b->data + at, msg->options[i].value.ptr, msg->options[i].value.len);
+    b->msg.options[i].value.ptr = b->data + at;
+    at += msg->options[i].value.len;
+  }
+  if (msg->payload.len > 0)
+    memcpy(b->data + at, msg->payload.ptr, msg->payload.len);
+  b->msg.payload.ptr = b->data + at;
+  b->session = session;
+  b->request_code = (uint8_t)coap_pdu_get_code(request);
+  memcpy(b->oscore, oscore, oscore_len);
+  b->oscore_len = oscore_len;
+  b->last_ms = gkdc_timer_now_ms();
+  b->next = outer_kept;
+  outer_kept = b;
+  outer_count++;
+  return 1;
+}
+
+void gkdc_coap_intercept_drop_session(coap_session_t *session) {
+  struct outer_body *b = outer_kept, *next;
+
+  while (b != NULL) {
+    next = b->next;
+    if (b->session == session)
+      outer_unlink(b);
+    b = next;
+  }
+}
+
+void gkdc_coap_intercept_release_all(void) {
+  while (outer_kept != NULL)
+    outer_unlink(outer_kept);
+}
+
+/* Bytes left for the payload of `msg` in `pdu` (which holds the token) once
+ * its options and Block2 and Size2 are in, or 0 when nothing is left. */
+static size_t payload_room(coap_session_t *session, const coap_pdu_t *pdu,
+                           const struct gkdc_coap_msg *msg) {
+  size_t used = 4 + coap_pdu_get_token(pdu).length + 1 + OUTER_BLOCK_OPTIONS, max, i;
+
+  /* An option takes at most 5 bytes besides its value (RFC 7252 3.1). */
+  for (i = 0; i < msg->option_count; i++)
+    used += 5 + msg->options[i].value.len;
+  max = coap_session_max_pdu_size(session);
+  return max > used ? max - used : 0;
+}
+
+/* Writes block `num` of size 16 << szx of `msg` into `pdu` with Block2 and
+ * Size2 options. The block must start inside the payload. */
+static int write_block(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg, size_t num,
+                       unsigned szx) {
+  struct gkdc_coap_msg part = *msg;
+  size_t size = (size_t)16 << szx, offset = num * size, len;
+  uint8_t buf[4];
+  unsigned more;
+
+  len = msg->payload.len - offset < size ? msg->payload.len - offset : size;
+  more = offset + len < msg->payload.len;
+  part.payload.ptr = NULL;
+  part.payload.len = 0;
+
+  /* Options first: libcoap adds none after the payload. */
+  return gkdc_coap_write_msg(pdu, &part) &&
+         coap_add_option(pdu, COAP_OPTION_BLOCK2,
+                         coap_encode_var_safe(buf, sizeof(buf),
+                                              (unsigned)(num << 4) | (more << 3) | szx),
+                         buf) != 0 &&
+         coap_add_option(pdu, COAP_OPTION_SIZE2,
+                         coap_encode_var_safe(buf, sizeof(buf), (unsigned)msg->payload.len),
+                         buf) != 0 &&
+         coap_add_data(pdu, len, msg->payload.ptr + offset) != 0;
+}
+
+/*
+ * Writes `msg` as the reply to `request` into `response`: whole when it fits
+ * and the request asks for no smaller block, else the block that the
+ * request's Block2 asks for (block 0 without one), keeping the message for
+ * the later blocks when `keep` is set. A block past the end gets 4.00.
+ * Returns 1, or 0 when the message is invalid or cannot be sent.
+ */
+static int write_reply(coap_session_t *session, const coap_pdu_t *request,
+                       coap_pdu_t *response, const struct gkdc_coap_msg *msg, int keep) {
+  coap_block_b_t block;
+  size_t room = payload_room(session, response, msg), offset = 0;
+  unsigned szx = OUTER_MAX_SZX;
+  int has_block2;
+
+  has_block2 = request != NULL && coap_get_block_b(session, request, COAP_OPTION_BLOCK2, &block);
+  if (msg->payload.len <= room &&
+      (!has_block2 || (block.num == 0 && msg->payload.len <= ((size_t)16 << block.szx))))
+    return gkdc_coap_write_msg(response, msg);
+
+  while (szx > 0 && ((size_t)16 << szx) > room)
+    szx--;
+  if (((size_t)16 << szx) > room || msg->payload.len > UINT32_MAX) {
+    gkdc_log(GKDC_LOG_ERR, "coap", "no room for a block of an OSCORE message of %zu bytes",
+             msg->payload.len);
+    return 0;
+  }
+  if (has_block2) {
+    if (block.szx < szx)
+      szx = block.szx;
+    offset = (size_t)block.num << (block.szx + 4);
+    if (offset >= msg->payload.len) {
+      gkdc_log(GKDC_LOG_DEBUG, "coap", "Block2 number %u is past the end of the %zu-byte "
+               "OSCORE message; answering 4.00", (unsigned)block.num, msg->payload.len);
+      coap_pdu_set_code(response, COAP_RESPONSE_CODE(400));
+      return 1;
+    }
+  }
+  if (!write_block(response, msg, offset >> (szx + 4), szx))
+    return 0;
+  if (keep && !outer_keep(session, request, msg)) {
+    gkdc_log(GKDC_LOG_ERR, "coap", "out of memory keeping a block-wise OSCORE reply");
+    return 0;
+  }
+  return 1;
+}
+
+/* Answers a request for a later block of a kept reply. Returns 1 when it
+ * did, 0 when the request is not one (it goes to the interceptor). */
+static int answer_from_kept(coap_session_t *session, const coap_pdu_t *request,
+                            coap_pdu_t *response) {
+  struct outer_body *b;
+  coap_block_b_t block;
+
+  outer_expire(gkdc_timer_now_ms());
+  if (!coap_get_block_b(session, request, COAP_OPTION_BLOCK2, &block) || block.num == 0)
+    return 0;
+  b = outer_find(session, request);
+  if (b == NULL)
+    return 0;
+  b->last_ms = gkdc_timer_now_ms();
+  if (!write_reply(session, request, response, &b->msg, 0))
+    coap_pdu_set_code(response, GKDC_CODE(5, 0));
   return 1;
 }
 
@@ -179,7 +449,7 @@ int gkdc_coap_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg) 
     return 0;
 
   x->replied = 1;
-  if (!gkdc_coap_write_msg(x->response, msg)) {
+  if (!write_reply(x->session, x->request, x->response, msg, 1)) {
     coap_pdu_set_code(x->response, GKDC_CODE(5, 0));
     return 0;
   }

@@ -146,11 +146,13 @@ void gkdc_coap_kept_drop_session(coap_session_t *session) {
     if (r->session == session)
       mark_dead(r);
   }
+  gkdc_coap_intercept_drop_session(session);
 }
 
 void gkdc_coap_kept_release_all(void) {
   while (kept != NULL)
     gkdc_coap_exchange_release(kept);
+  gkdc_coap_intercept_release_all();
 }
 
 int gkdc_coap_notify_hook_add(gkdc_plugin *self, gkdc_notify_hook_fn fn, void *arg) {

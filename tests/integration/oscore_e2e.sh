@@ -152,6 +152,32 @@ for n in 1 2; do
     fail "join with token $n: $(cat "$work/join$n.out")"
   fi
 done
+# ---- a protected response larger than one message (outer Block2) ----
+# test/large is 5000 bytes: byte i is PATTERN[i % 62]. The RS protects it
+# once and sends the ciphertext in outer blocks (RFC 8613 section
+# 4.1.3.4.2); the client puts them together before unprotecting.
+pattern=0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
+i=0
+: >"$work/large.expected"
+while [ $i -lt 81 ]; do
+  printf '%s' "$pattern" >>"$work/large.expected"
+  i=$((i + 1))
+done
+head -c 5000 "$work/large.expected" >"$work/large.want" && echo >>"$work/large.want"
+if $gkdc_cmd join --token "$work/tok1" --rs "$rs_uri" --get test/large --until-context \
+     >"$work/join-large.out" 2>&1 &&
+   grep -q 'GET /test/large: 2.05 (protected)' "$work/join-large.out"; then
+  sed -n '/GET \/test\/large: 2.05/,$p' "$work/join-large.out" |
+    grep -E "^[0-9a-zA-Z]{100,}$" | head -n 1 >"$work/large.got"
+  if cmp -s "$work/large.want" "$work/large.got"; then
+    pass "GET /test/large over OSCORE: 5000 bytes through outer Block2, byte-exact"
+  else
+    fail "GET /test/large over OSCORE: the body differs ($(wc -c <"$work/large.got") bytes)"
+  fi
+else
+  fail "GET /test/large over OSCORE: $(head -c 600 "$work/join-large.out")"
+fi
+
 id_a=$(id2_of "$work/join1.out")
 id_b=$(id2_of "$work/join2.out")
 if [ -n "$id_a" ] && [ -n "$id_b" ] && [ "$id_a" != "$id_b" ]; then
