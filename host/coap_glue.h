@@ -245,4 +245,36 @@ void gkdc_client_host_nack(coap_session_t *session, const coap_pdu_t *sent,
                            coap_nack_reason_t reason);
 void gkdc_client_host_event(coap_session_t *session, coap_event_t event);
 
+/* ---- coap_block1.c: Block1 reassembly of request bodies ---- */
+
+/* What gkdc_coap_block1_collect() did with a request. */
+enum gkdc_block1_result {
+  GKDC_BLOCK1_NONE = 0,     /* no Block1 option: the PDU's payload is the body */
+  GKDC_BLOCK1_ANSWERED = 1, /* `response` is complete (2.31 or an error) */
+  GKDC_BLOCK1_COMPLETE = 2, /* *body is the whole body; the handler runs */
+};
+
+/*
+ * Collects one block of a Block1 request (RFC 7959) received on `session`.
+ * Bodies are limited to 64 KiB (larger ones get 4.13 with Size1), blocks
+ * must arrive in order (else 4.08), and a transfer is identified by the
+ * session and the request URI. On GKDC_BLOCK1_COMPLETE, *body stays valid
+ * until gkdc_coap_block1_release().
+ */
+enum gkdc_block1_result gkdc_coap_block1_collect(coap_session_t *session,
+                                                 const coap_pdu_t *pdu,
+                                                 coap_pdu_t *response,
+                                                 const uint8_t **body,
+                                                 size_t *body_len);
+
+/* Frees the body of the last completed transfer. */
+void gkdc_coap_block1_release(void);
+
+/* Drops the unfinished transfers of a session, or of all when NULL. */
+void gkdc_coap_block1_forget_session(coap_session_t *session);
+
+/* 1 when libcoap's coap_get_block_b() is interposed by the host, so that
+ * libcoap's own Block1 reassembly never runs on received requests. */
+int gkdc_coap_block1_hook_active(void);
+
 #endif /* GKDC_HOST_COAP_GLUE_H */

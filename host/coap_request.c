@@ -130,7 +130,8 @@ uint8_t gkdc_coap_parse_request(coap_session_t *session, const coap_pdu_t *pdu,
     }
   }
 
-  /* With COAP_BLOCK_SINGLE_BODY the handler sees the whole body at once. */
+  /* libcoap passes one message's payload; a Block1 body is put together by
+   * gkdc_coap_block1_collect() and replaces it after this function. */
   if (coap_get_data_large(pdu, &len, &data, &offset, &total)) {
     if (offset != 0 || total != len) {
       gkdc_log(GKDC_LOG_INFO, "coap", "request from %s has an incomplete body "
@@ -259,6 +260,9 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
   const struct gkdc_route_entry *route;
   coap_opt_iterator_t it;
   int64_t seq = -1;
+  enum gkdc_block1_result block1;
+  const uint8_t *body = NULL;
+  size_t body_len = 0;
   uint8_t err;
   int result;
 
@@ -267,10 +271,20 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
     gkdc_coap_intercept(session, pdu, response);
     return;
   }
+  /* Block1 bodies are put together here, not by libcoap (coap_block1.c). */
+  block1 = gkdc_coap_block1_collect(session, pdu, response, &body, &body_len);
+  if (block1 == GKDC_BLOCK1_ANSWERED)
+    return;
+
   err = gkdc_coap_parse_request(session, pdu, &parsed);
   if (err != 0) {
     answer_code(response, err);
+    gkdc_coap_block1_release();
     return;
+  }
+  if (block1 == GKDC_BLOCK1_COMPLETE) {
+    parsed.req.payload = body;
+    parsed.req.payload_len = body_len;
   }
 
   if (parsed.req.method == GKDC_GET && parsed.req.observe == GKDC_OBSERVE_DEREGISTER)
@@ -319,6 +333,7 @@ static void handle_request(coap_resource_t *resource, coap_session_t *session,
 
 done:
   gkdc_response_clear(&resp);
+  gkdc_coap_block1_release();
 }
 
 int gkdc_coap_handlers_init(coap_context_t *ctx) {

@@ -71,6 +71,7 @@ static int event_handler(coap_session_t *session, const coap_event_t event) {
     gkdc_coap_deferred_drop_session(session);
     gkdc_coap_kept_drop_session(session);
     gkdc_coap_dtls_drop_session(session);
+    gkdc_coap_block1_forget_session(session);
     break;
   default:
     break;
@@ -216,11 +217,14 @@ int gkdc_coap_start(const gkdc_cfg *root) {
     GKDC_ERR("could not create the libcoap context");
     goto fail;
   }
-  /* NOTE: libcoap 4.3.1 crashes (NULL body_data in
-   * coap_handle_request_put_block) on a Block1 transfer whose first block
-   * has no Size1 option once its last block arrives a second time: three
-   * UDP datagrams to any path stop the host. Reassembling Block1 in the
-   * host without COAP_BLOCK_SINGLE_BODY would avoid that code. */
+  /* libcoap sends Block2 bodies; Block1 request bodies are put together by
+   * the host (coap_block1.c), because libcoap 4.3.1's own Block1 code
+   * crashes on a repeated last block and allocates whatever Size1 says. */
+  if (!gkdc_coap_block1_hook_active()) {
+    GKDC_ERR("libcoap's coap_get_block_b is not interposed by libgkdc; link "
+             "libgkdc before libcoap");
+    goto fail;
+  }
   coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
   coap_register_event_handler(ctx, event_handler);
   coap_register_nack_handler(ctx, nack_handler);
@@ -281,6 +285,7 @@ void gkdc_coap_release_exchanges(void) {
   gkdc_observe_release_all();
   gkdc_coap_deferred_release_all();
   gkdc_coap_kept_release_all();
+  gkdc_coap_block1_forget_session(NULL);
 }
 
 void gkdc_coap_stop(void) {

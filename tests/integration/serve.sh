@@ -198,6 +198,16 @@ else
   fail "block-wise POST: echo differs ($(wc -c <"$work/echo") bytes)"
 fi
 
+# ---- hostile Block1 sequences, sent as raw UDP by block1_raw ----
+port=${coap##*:}
+if ./integration/block1_raw 127.0.0.1 "$port" >"$work/block1.out" 2>&1 &&
+   kill -0 "$server_pid" 2>/dev/null; then
+  pass "hostile Block1 sequences: $(tail -n 1 "$work/block1.out")"
+else
+  fail "hostile Block1 sequences:"
+  sed 's/^/  /' "$work/block1.out"
+fi
+
 # ---- deferred (separate) response ----
 run_client -m get -o "$work/deferred" "$coap/test/deferred"
 if [ "$(cat "$work/deferred")" = deferred ]; then
