@@ -12,20 +12,20 @@
 
 #include "coap_glue.h"
 
-/* Outer Block2 (RFC 8613 section 4.1.3.4.2, RFC 7959): a reply too large
+/* Outer Block2 (RFC 8613 section 4.1.3.4.2, RFC 7959). A reply too large
  * for one message goes out block by block, and the whole protected message
- * is kept for the later block requests, which repeat the request (same
- * OSCORE option) with Block2 asking for block N. Those are answered from
- * the kept message without reaching the interceptor, for which they would
- * be replays. Kept messages are found by session, request code and OSCORE
- * option value; the Partial IV in that value makes it unique per request. */
+ * is kept. A client requests block N by repeating the request, with the
+ * same OSCORE option, plus Block2. The host sends that block from the kept
+ * message without calling the interceptor, for which the request would be
+ * a replay. Kept messages are found by session, request code and OSCORE
+ * option value, which is unique per request because it has the Partial IV. */
 #define OUTER_MAX_KEPT 32
-/* A kept message not asked for within this time is dropped (a block-wise
- * client asks for the next block at once). */
+/* A kept message not requested within this time is dropped, because a
+ * block-wise client requests the next block at once. */
 #define OUTER_IDLE_MS 60000
 /* Bytes of a message reserved for Block2 (4) and Size2 (5) options. */
 #define OUTER_BLOCK_OPTIONS 9
-/* The largest block size exponent (1024 bytes); 7 is BERT, for TCP only. */
+/* The largest block size exponent (1024 bytes). SZX 7 is BERT, for TCP only. */
 #define OUTER_MAX_SZX 6
 #define OSCORE_OPTION_MAX 255
 
@@ -238,7 +238,7 @@ static void outer_unlink(struct outer_body *b) {
   }
 }
 
-/* Drops the kept messages not asked for within OUTER_IDLE_MS. */
+/* Drops the kept messages not requested within OUTER_IDLE_MS. */
 static void outer_expire(uint64_t now) {
   struct outer_body *b = outer_kept, *next;
 
@@ -281,8 +281,9 @@ static int outer_keep(coap_session_t *session, const coap_pdu_t *request,
   if (b != NULL)
     outer_unlink(b);
   if (outer_count == OUTER_MAX_KEPT) {
+    /* The list is newest first: on equal times the last one is oldest. */
     for (oldest = b = outer_kept; b != NULL; b = b->next) {
-      if (b->last_ms < oldest->last_ms)
+      if (b->last_ms <= oldest->last_ms)
         oldest = b;
     }
     gkdc_log(GKDC_LOG_INFO, "coap", "%d block-wise OSCORE replies kept; dropped the "
@@ -378,11 +379,12 @@ static int write_block(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg, size_t 
 }
 
 /*
- * Writes `msg` as the reply to `request` into `response`: whole when it fits
- * and the request asks for no smaller block, else the block that the
- * request's Block2 asks for (block 0 without one), keeping the message for
- * the later blocks when `keep` is set. A block past the end gets 4.00.
- * Returns 1, or 0 when the message is invalid or cannot be sent.
+ * Writes `msg` as the reply to `request` into `response`. The message goes
+ * whole when it fits and the request's Block2 requests no smaller block.
+ * Otherwise the block that Block2 selects (block 0 without Block2) goes, and
+ * the message is kept for the later blocks when `keep` is set. A block past
+ * the end gets 4.00. Returns 1, or 0 when the message is invalid or cannot
+ * be sent.
  */
 static int write_reply(coap_session_t *session, const coap_pdu_t *request,
                        coap_pdu_t *response, const struct gkdc_coap_msg *msg, int keep) {
@@ -423,8 +425,8 @@ static int write_reply(coap_session_t *session, const coap_pdu_t *request,
   return 1;
 }
 
-/* Answers a request for a later block of a kept reply. Returns 1 when it
- * did, 0 when the request is not one (it goes to the interceptor). */
+/* Sends the block of a kept reply that a request selects. Returns 1 when
+ * it did, or 0 for any other request, which goes to the interceptor. */
 static int answer_from_kept(coap_session_t *session, const coap_pdu_t *request,
                             coap_pdu_t *response) {
   struct outer_body *b;
