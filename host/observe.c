@@ -20,6 +20,13 @@
 /* Upper bound of observers, against memory exhaustion by many registrations. */
 #define MAX_OBSERVERS 4096
 
+/* Upper bound of observers of one session (one peer address and port), so
+ * that a single client cannot take every slot. */
+#define MAX_OBSERVERS_PER_SESSION 64
+
+/* Refused registrations are logged at most once per this many ms. */
+#define REFUSAL_LOG_INTERVAL_MS 60000
+
 /* Observe values are 24-bit sequence numbers (RFC 7641, Section 3.4). */
 #define OBSERVE_MASK 0xffffffu
 
@@ -172,10 +179,29 @@ int64_t gkdc_observe_register(coap_resource_t *resource, coap_session_t *session
       break;
     }
   }
-  if (old == NULL && observer_count >= MAX_OBSERVERS) {
-    gkdc_log(GKDC_LOG_WARNING, "coap", "observer limit (%d) reached; answering "
-             "without registering", MAX_OBSERVERS);
-    return -1;
+  if (old == NULL) {
+    static uint64_t last_refusal_log_ms;
+    static unsigned refusals;
+    size_t of_session = 0;
+    struct observer *it;
+    uint64_t now_ms;
+
+    for (it = observers; it != NULL; it = it->next) {
+      if (it->session == session)
+        of_session++;
+    }
+    if (observer_count >= MAX_OBSERVERS || of_session >= MAX_OBSERVERS_PER_SESSION) {
+      refusals++;
+      now_ms = gkdc_timer_now_ms();
+      if (last_refusal_log_ms == 0 || now_ms - last_refusal_log_ms >= REFUSAL_LOG_INTERVAL_MS) {
+        gkdc_log(GKDC_LOG_WARNING, "coap", "observer limit reached (%d in all, %d per "
+                 "client); answered %u registrations without registering them",
+                 MAX_OBSERVERS, MAX_OBSERVERS_PER_SESSION, refusals);
+        last_refusal_log_ms = now_ms;
+        refusals = 0;
+      }
+      return -1;
+    }
   }
 
   o = calloc(1, sizeof(*o));
