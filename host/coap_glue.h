@@ -119,6 +119,18 @@ void gkdc_coap_intercept_release_all(void);
  * an exchange larger than one PDU go out with outer Block2 instead. */
 int gkdc_coap_write_msg(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg);
 
+/*
+ * Writes a notification `msg` into `pdu` for the observation that the
+ * request with `request_code` and OSCORE option value `oscore` registered
+ * on `session`. A notification too large for `pdu` goes as block 0 with
+ * outer Block2, and the host sends its later blocks when the client repeats
+ * that request with Block2. Returns 1, or 0 when the message is invalid or
+ * cannot be sent.
+ */
+int gkdc_coap_write_notification(coap_session_t *session, uint8_t request_code,
+                                 const uint8_t *oscore, size_t oscore_len, coap_pdu_t *pdu,
+                                 const struct gkdc_coap_msg *msg);
+
 /* The session and request of an exchange whose interceptor call runs. */
 coap_session_t *gkdc_coap_exchange_session(const gkdc_exchange *x);
 const coap_pdu_t *gkdc_coap_exchange_request(const gkdc_exchange *x);

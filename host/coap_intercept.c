@@ -212,15 +212,23 @@ struct outer_body {
 static struct outer_body *outer_kept;
 static size_t outer_count;
 
-/* Finds the OSCORE option of a request; returns 1 with its value. */
-static int request_oscore(const coap_pdu_t *request, const uint8_t **value, size_t *len) {
+/* What identifies the request of a kept reply. */
+struct outer_key {
+  uint8_t code;
+  const uint8_t *oscore;
+  size_t oscore_len;
+};
+
+/* Fills the key of a request. Returns 1, or 0 when it has no OSCORE option. */
+static int request_key(const coap_pdu_t *request, struct outer_key *key) {
   coap_opt_iterator_t it;
   coap_opt_t *opt = coap_check_option(request, COAP_OPTION_OSCORE, &it);
 
   if (opt == NULL || coap_opt_length(opt) > OSCORE_OPTION_MAX)
     return 0;
-  *value = coap_opt_value(opt);
-  *len = coap_opt_length(opt);
+  key->code = (uint8_t)coap_pdu_get_code(request);
+  key->oscore = coap_opt_value(opt);
+  key->oscore_len = coap_opt_length(opt);
   return 1;
 }
 
@@ -250,34 +258,30 @@ static void outer_expire(uint64_t now) {
   }
 }
 
-/* The kept reply to the request `request` on `session`, or NULL. */
-static struct outer_body *outer_find(coap_session_t *session, const coap_pdu_t *request) {
+/* The kept reply to the request with `key` on `session`, or NULL. */
+static struct outer_body *outer_find(coap_session_t *session, const struct outer_key *key) {
   struct outer_body *b;
-  const uint8_t *oscore;
-  size_t oscore_len;
 
-  if (!request_oscore(request, &oscore, &oscore_len))
-    return NULL;
   for (b = outer_kept; b != NULL; b = b->next) {
-    if (b->session == session && b->request_code == coap_pdu_get_code(request) &&
-        b->oscore_len == oscore_len && memcmp(b->oscore, oscore, oscore_len) == 0)
+    if (b->session == session && b->request_code == key->code &&
+        b->oscore_len == key->oscore_len &&
+        memcmp(b->oscore, key->oscore, key->oscore_len) == 0)
       return b;
   }
   return NULL;
 }
 
-/* Keeps a copy of `msg` as the reply to `request`, in place of an earlier
- * reply to the same request, dropping the least recently used one when
- * OUTER_MAX_KEPT are kept. Returns 1, or 0 when out of memory. */
-static int outer_keep(coap_session_t *session, const coap_pdu_t *request,
+/* Keeps a copy of `msg` as the reply to the request with `key`, in place
+ * of an earlier reply to the same request, dropping the least recently used
+ * one when OUTER_MAX_KEPT are kept. Returns 1, or 0 when out of memory. */
+static int outer_keep(coap_session_t *session, const struct outer_key *key,
                       const struct gkdc_coap_msg *msg) {
   struct outer_body *b, *oldest;
-  const uint8_t *oscore;
-  size_t oscore_len, total, i, at = 0;
+  size_t total, i, at = 0;
 
-  if (!request_oscore(request, &oscore, &oscore_len))
+  if (key->oscore_len > OSCORE_OPTION_MAX)
     return 0;
-  b = outer_find(session, request);
+  b = outer_find(session, key);
   if (b != NULL)
     outer_unlink(b);
   if (outer_count == OUTER_MAX_KEPT) {
@@ -313,9 +317,10 @@ static int outer_keep(coap_session_t *session, const coap_pdu_t *request,
     memcpy(b->data + at, msg->payload.ptr, msg->payload.len);
   b->msg.payload.ptr = b->data + at;
   b->session = session;
-  b->request_code = (uint8_t)coap_pdu_get_code(request);
-  memcpy(b->oscore, oscore, oscore_len);
-  b->oscore_len = oscore_len;
+  b->request_code = key->code;
+  if (key->oscore_len > 0)
+    memcpy(b->oscore, key->oscore, key->oscore_len);
+  b->oscore_len = key->oscore_len;
   b->last_ms = gkdc_timer_now_ms();
   b->next = outer_kept;
   outer_kept = b;
@@ -379,15 +384,16 @@ static int write_block(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg, size_t 
 }
 
 /*
- * Writes `msg` as the reply to `request` into `response`. The message goes
- * whole when it fits and the request's Block2 requests no smaller block.
- * Otherwise the block that Block2 selects (block 0 without Block2) goes, and
- * the message is kept for the later blocks when `keep` is set. A block past
- * the end gets 4.00. Returns 1, or 0 when the message is invalid or cannot
- * be sent.
+ * Writes `msg` as the reply to `request` (NULL for a notification) into
+ * `response`. The message goes whole when it fits and the request's Block2
+ * requests no smaller block. Otherwise the block that Block2 selects (block
+ * 0 without Block2) goes, and the message is kept under `key` for the later
+ * blocks unless `key` is NULL. A block past the end gets 4.00. Returns 1, or
+ * 0 when the message is invalid or cannot be sent.
  */
 static int write_reply(coap_session_t *session, const coap_pdu_t *request,
-                       coap_pdu_t *response, const struct gkdc_coap_msg *msg, int keep) {
+                       coap_pdu_t *response, const struct gkdc_coap_msg *msg,
+                       const struct outer_key *key) {
   coap_block_b_t block;
   size_t room = payload_room(session, response, msg), offset = 0;
   unsigned szx = OUTER_MAX_SZX;
@@ -418,11 +424,22 @@ static int write_reply(coap_session_t *session, const coap_pdu_t *request,
   }
   if (!write_block(response, msg, offset >> (szx + 4), szx))
     return 0;
-  if (keep && !outer_keep(session, request, msg)) {
+  if (key != NULL && !outer_keep(session, key, msg)) {
     gkdc_log(GKDC_LOG_ERR, "coap", "out of memory keeping a block-wise OSCORE reply");
     return 0;
   }
   return 1;
+}
+
+int gkdc_coap_write_notification(coap_session_t *session, uint8_t request_code,
+                                 const uint8_t *oscore, size_t oscore_len, coap_pdu_t *pdu,
+                                 const struct gkdc_coap_msg *msg) {
+  struct outer_key key;
+
+  key.code = request_code;
+  key.oscore = oscore;
+  key.oscore_len = oscore_len;
+  return write_reply(session, NULL, pdu, msg, &key);
 }
 
 /* Sends the block of a kept reply that a request selects. Returns 1 when
@@ -430,28 +447,33 @@ static int write_reply(coap_session_t *session, const coap_pdu_t *request,
 static int answer_from_kept(coap_session_t *session, const coap_pdu_t *request,
                             coap_pdu_t *response) {
   struct outer_body *b;
+  struct outer_key key;
   coap_block_b_t block;
 
   outer_expire(gkdc_timer_now_ms());
-  if (!coap_get_block_b(session, request, COAP_OPTION_BLOCK2, &block) || block.num == 0)
+  if (!coap_get_block_b(session, request, COAP_OPTION_BLOCK2, &block) || block.num == 0 ||
+      !request_key(request, &key))
     return 0;
-  b = outer_find(session, request);
+  b = outer_find(session, &key);
   if (b == NULL)
     return 0;
   b->last_ms = gkdc_timer_now_ms();
-  if (!write_reply(session, request, response, &b->msg, 0))
+  if (!write_reply(session, request, response, &b->msg, NULL))
     coap_pdu_set_code(response, GKDC_CODE(5, 0));
   return 1;
 }
 
 int gkdc_coap_exchange_reply(gkdc_exchange *x, const struct gkdc_coap_msg *msg) {
+  struct outer_key key;
+
   if (x == NULL || msg == NULL || x->replied || x->response == NULL)
     return 0;
   if (!msg_is_valid_response(msg))
     return 0;
 
   x->replied = 1;
-  if (!write_reply(x->session, x->request, x->response, msg, 1)) {
+  if (!request_key(x->request, &key) ||
+      !write_reply(x->session, x->request, x->response, msg, &key)) {
     coap_pdu_set_code(x->response, GKDC_CODE(5, 0));
     return 0;
   }

@@ -9,6 +9,9 @@
  * It turns dead when a notification gets an RST or is not acknowledged, or
  * when the session closes. From then on exchange_notify returns 0, and the
  * profile releases the handle.
+ *
+ * A notification larger than one message goes out as block 0 with outer
+ * Block2 (coap_intercept.c sends the later blocks).
  */
 #include <config.h>
 
@@ -26,6 +29,9 @@ struct gkdc_exchange_ref {
   uint8_t token[8];
   size_t token_len;
   uint64_t last_con_ms; /* when the last CON notification went out */
+  uint8_t request_code;  /* code of the registering request */
+  uint8_t oscore[255];   /* its OSCORE option, which block requests repeat */
+  size_t oscore_len;
   struct gkdc_exchange_ref *next;
 };
 
@@ -42,6 +48,9 @@ static int hooks_running;
 
 gkdc_exchange_ref *gkdc_coap_exchange_keep(gkdc_exchange *x) {
   struct gkdc_exchange_ref *ref;
+  const coap_pdu_t *request;
+  coap_opt_iterator_t it;
+  coap_opt_t *oscore;
   coap_bin_const_t token;
 
   if (x == NULL)
@@ -50,8 +59,11 @@ gkdc_exchange_ref *gkdc_coap_exchange_keep(gkdc_exchange *x) {
     gkdc_log(GKDC_LOG_WARNING, "coap", "kept exchange limit (%d) reached", MAX_KEPT);
     return NULL;
   }
-  token = coap_pdu_get_token(gkdc_coap_exchange_request(x));
-  if (token.length > sizeof(ref->token))
+  request = gkdc_coap_exchange_request(x);
+  token = coap_pdu_get_token(request);
+  oscore = coap_check_option(request, COAP_OPTION_OSCORE, &it);
+  if (token.length > sizeof(ref->token) ||
+      (oscore != NULL && coap_opt_length(oscore) > sizeof(ref->oscore)))
     return NULL;
 
   ref = calloc(1, sizeof(*ref));
@@ -60,6 +72,10 @@ gkdc_exchange_ref *gkdc_coap_exchange_keep(gkdc_exchange *x) {
   if (token.length > 0)
     memcpy(ref->token, token.s, token.length);
   ref->token_len = token.length;
+  ref->request_code = (uint8_t)coap_pdu_get_code(request);
+  if (oscore != NULL && coap_opt_length(oscore) > 0)
+    memcpy(ref->oscore, coap_opt_value(oscore), coap_opt_length(oscore));
+  ref->oscore_len = oscore != NULL ? coap_opt_length(oscore) : 0;
   ref->session = coap_session_reference(gkdc_coap_exchange_session(x));
 
   ref->next = kept;
@@ -100,7 +116,9 @@ int gkdc_coap_exchange_notify(gkdc_exchange_ref *ref, const struct gkdc_coap_msg
                       coap_session_max_pdu_size(session));
   if (pdu == NULL)
     return 0;
-  if (!coap_add_token(pdu, ref->token_len, ref->token) || !gkdc_coap_write_msg(pdu, msg)) {
+  if (!coap_add_token(pdu, ref->token_len, ref->token) ||
+      !gkdc_coap_write_notification(session, ref->request_code, ref->oscore, ref->oscore_len,
+                                    pdu, msg)) {
     coap_delete_pdu(pdu);
     return 0;
   }

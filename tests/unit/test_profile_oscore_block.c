@@ -58,8 +58,32 @@ static uint8_t body_byte(unsigned call, size_t i) {
   return (uint8_t)('a' + (i * 7 + call) % 26);
 }
 
+/* Sends the kept observation a notification with a body of LARGE bytes. */
+static void notify_large(void *arg) {
+  static uint8_t body[LARGE];
+  static const uint8_t observe[] = {2};
+  struct gkdc_coap_msg note;
+  size_t i;
+
+  interceptor_calls++;
+  for (i = 0; i < LARGE; i++)
+    body[i] = body_byte(interceptor_calls, i);
+  memset(&note, 0, sizeof(note));
+  note.code = GKDC_CODE(2, 5);
+  note.options[0].number = GKDC_OPT_OBSERVE;
+  note.options[0].value.ptr = observe;
+  note.options[0].value.len = sizeof(observe);
+  note.options[1].number = OPT_OSCORE;
+  note.option_count = 2;
+  note.payload.ptr = body;
+  note.payload.len = LARGE;
+  if (!gkdc_coap_exchange_notify(arg, &note))
+    fprintf(stderr, "the test host could not send a notification\n");
+}
+
 /* The interceptor: replies 2.04 with an empty OSCORE option and a body of
- * the size in the first two bytes of the request payload. */
+ * the size in the first two bytes of the request payload. A third byte 'O'
+ * keeps the exchange and sends it one large notification 200 ms later. */
 static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *msg,
                       const struct gkdc_peer *peer) {
   static uint8_t body[65536];
@@ -73,6 +97,12 @@ static void intercept(void *arg, gkdc_exchange *x, const struct gkdc_coap_msg *m
     size = ((size_t)msg->payload.ptr[0] << 8) | msg->payload.ptr[1];
   for (i = 0; i < size; i++)
     body[i] = body_byte(interceptor_calls, i);
+  if (msg->payload.len >= 3 && msg->payload.ptr[2] == 'O') {
+    gkdc_exchange_ref *ref = gkdc_coap_exchange_keep(x);
+
+    if (ref == NULL || gkdc_timer_add(NULL, 200, 0, notify_large, ref) == 0)
+      fprintf(stderr, "the test host could not keep an observation\n");
+  }
 
   memset(&reply, 0, sizeof(reply));
   reply.code = GKDC_CODE(2, 4);
@@ -178,11 +208,13 @@ struct request {
   size_t oscore_len;
   int has_block2;
   uint32_t block2; /* NUM << 4 | SZX */
-  uint16_t body_size; /* what the interceptor is asked to send */
+  uint16_t body_size; /* size of the body that the interceptor sends */
+  int observe;        /* 1: the interceptor sends a notification later */
   uint16_t mid;       /* 0: the next one */
 };
 
 struct response {
+  uint8_t type;
   uint8_t code;
   uint16_t mid;
   int has_block2;
@@ -249,6 +281,7 @@ static int parse(const uint8_t *d, size_t n, struct response *r) {
   if (n < 4 || (d[0] >> 6) != 1)
     return 0;
   tkl = d[0] & 0x0f;
+  r->type = (d[0] >> 4) & 3;
   r->code = d[1];
   r->mid = (uint16_t)((d[2] << 8) | d[3]);
   at = 4 + tkl;
@@ -310,6 +343,8 @@ static int exchange(const struct request *req, struct response *r) {
   d[n++] = 0xff;
   d[n++] = (uint8_t)(req->body_size >> 8);
   d[n++] = (uint8_t)req->body_size;
+  if (req->observe)
+    d[n++] = 'O';
   if (send(sock, d, n, 0) != (ssize_t)n)
     return 0;
 
@@ -321,6 +356,29 @@ static int exchange(const struct request *req, struct response *r) {
     if (!parse(r->raw, r->raw_len, r))
       return 0;
   } while (r->mid != mid); /* a late response to an earlier test */
+  return 1;
+}
+
+/* Receives the next datagram, and acknowledges it when it is a CON.
+ * Returns 1 when a CoAP message came. */
+static int receive_message(struct response *r) {
+  uint8_t ack[4];
+  ssize_t got;
+
+  memset(r, 0, sizeof(*r));
+  r->size2 = -1;
+  got = recv(sock, r->raw, sizeof(r->raw), 0);
+  if (got <= 0 || !parse(r->raw, (size_t)got, r))
+    return 0;
+  r->raw_len = (size_t)got;
+  if (r->type == 0) {
+    ack[0] = 0x60; /* version 1, ACK, no token */
+    ack[1] = 0;
+    ack[2] = (uint8_t)(r->mid >> 8);
+    ack[3] = (uint8_t)r->mid;
+    if (send(sock, ack, sizeof(ack), 0) != (ssize_t)sizeof(ack))
+      return 0;
+  }
   return 1;
 }
 
@@ -523,6 +581,37 @@ static void test_kept_bound(void) {
   CU_ASSERT_TRUE(contains_body(&r, first_call, 1024, 2000 - 1024));
 }
 
+static void test_large_notification(void) {
+  static const uint8_t oscore[] = {0x09, 0x20, 0x01};
+  struct request req = post(oscore, sizeof(oscore), 100);
+  struct response r;
+  unsigned call;
+
+  /* A FETCH that registers: the reply fits, the notification does not. */
+  req.code = CODE_FETCH;
+  req.observe = 1;
+  CU_ASSERT_TRUE_FATAL(exchange(&req, &r));
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 4));
+  CU_ASSERT_FALSE(r.has_block2);
+
+  CU_ASSERT_TRUE_FATAL(receive_message(&r));
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  CU_ASSERT_TRUE(r.has_block2);
+  CU_ASSERT_EQUAL(r.num, 0);
+  CU_ASSERT_EQUAL(r.more, 1);
+  CU_ASSERT_EQUAL(r.size2, LARGE);
+  call = call_of(&r, 0);
+  CU_ASSERT_NOT_EQUAL_FATAL(call, 0);
+
+  /* Block 1: the registering request again, with Block2 and no Observe. */
+  req = with_block2(post(oscore, sizeof(oscore), 100), 1, 6);
+  req.code = CODE_FETCH;
+  CU_ASSERT_TRUE_FATAL(exchange(&req, &r));
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  CU_ASSERT_EQUAL(r.num, 1);
+  CU_ASSERT_TRUE(contains_body(&r, call, 1024, 1024));
+}
+
 int main(void) {
   CU_pSuite suite;
 
@@ -535,7 +624,8 @@ int main(void) {
       CU_add_test(suite, "other requests reach the interceptor",
                   test_other_requests_reach_interceptor) == NULL ||
       CU_add_test(suite, "small blocks asked for first", test_small_first_block) == NULL ||
-      CU_add_test(suite, "bound on kept replies", test_kept_bound) == NULL) {
+      CU_add_test(suite, "bound on kept replies", test_kept_bound) == NULL ||
+      CU_add_test(suite, "large notification in blocks", test_large_notification) == NULL) {
     CU_cleanup_registry();
     return 1;
   }
