@@ -646,6 +646,10 @@ gkdc_client *gkdc_client_new(enum gkdc_client_loop loop) {
       return NULL;
     }
     c->own_ctx = 1;
+    /* libcoap puts the outer Block2 blocks of a protected response
+     * together (RFC 8613 section 4.1.3.4.2), and the profile unprotects the
+     * whole body. NOTE: libcoap 4.3.1 has no limit on the size of a body it
+     * reassembles, so MAX_UNFRAGMENTED_SIZE is not enforced here. */
     coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     /* Without it libcoap drops OSCORE-protected responses as carrying an
      * unknown critical option. */

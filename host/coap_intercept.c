@@ -18,7 +18,10 @@
  * same OSCORE option, plus Block2. The host sends that block from the kept
  * message without calling the interceptor, for which the request would be
  * a replay. Kept messages are found by session, request code and OSCORE
- * option value, which is unique per request because it has the Partial IV. */
+ * option value, which is unique per request because it has the Partial IV.
+ * NOTE: the blocks carry no ETag, so a client that requests a later block
+ * of a notification after the next notification went out gets a block of
+ * the newer one, and the body it puts together fails to unprotect. */
 #define OUTER_MAX_KEPT 32
 /* A kept message not requested within this time is dropped, because a
  * block-wise client requests the next block at once. */

@@ -7,12 +7,13 @@
  * tell whether a block came from the kept reply or from a new call. The
  * parent sends CoAP over a raw UDP socket.
  *
- * Covered: a reply that fits goes out whole; a large one goes out as block
- * 0 with Size2, and the later blocks, asked for with the same OSCORE option,
- * come from the kept message without a new interceptor call; a
- * retransmitted block request; a smaller block size asked for later or
- * first; a block past the end; a different OSCORE option or request code
- * reaches the interceptor; the bound on kept replies.
+ * Covered: a reply that fits goes out whole. A large one goes out as block
+ * 0 with Size2, and the later blocks, requested with the same OSCORE
+ * option, come from the kept message without a new interceptor call. Also:
+ * a retransmitted block request, a smaller block size requested later or
+ * first, a block past the end, a different OSCORE option or request code
+ * (which reaches the interceptor), the bound on kept replies, and a large
+ * notification.
  */
 #include <config.h>
 
