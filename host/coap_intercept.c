@@ -361,11 +361,13 @@ static size_t payload_room(coap_session_t *session, const coap_pdu_t *pdu,
 }
 
 /* Writes block `num` of size 16 << szx of `msg` into `pdu` with Block2 and
- * Size2 options. The block must start inside the payload. */
+ * Size2 options. The block must start inside the payload. Only block 0
+ * carries Observe: later blocks answer requests without Observe (RFC 7959
+ * section 2.6). */
 static int write_block(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg, size_t num,
                        unsigned szx) {
   struct gkdc_coap_msg part = *msg;
-  size_t size = (size_t)16 << szx, offset = num * size, len;
+  size_t size = (size_t)16 << szx, offset = num * size, len, i;
   uint8_t buf[4];
   unsigned more;
 
@@ -373,6 +375,13 @@ static int write_block(coap_pdu_t *pdu, const struct gkdc_coap_msg *msg, size_t 
   more = offset + len < msg->payload.len;
   part.payload.ptr = NULL;
   part.payload.len = 0;
+  if (num > 0) {
+    part.option_count = 0;
+    for (i = 0; i < msg->option_count; i++) {
+      if (msg->options[i].number != COAP_OPTION_OBSERVE)
+        part.options[part.option_count++] = msg->options[i];
+    }
+  }
 
   /* Options first: libcoap adds none after the payload. */
   return gkdc_coap_write_msg(pdu, &part) &&

@@ -11,7 +11,8 @@
  * profile releases the handle.
  *
  * A notification larger than one message goes out as block 0 with outer
- * Block2 (coap_intercept.c sends the later blocks).
+ * Block2 (coap_intercept.c sends the later blocks). NOTE: this is tested
+ * with a raw UDP client only, not with gkdc's libcoap-based client.
  */
 #include <config.h>
 

@@ -218,6 +218,7 @@ struct response {
   uint8_t type;
   uint8_t code;
   uint16_t mid;
+  int has_observe;
   int has_block2;
   uint32_t num;
   unsigned more, szx;
@@ -301,6 +302,8 @@ static int parse(const uint8_t *d, size_t n, struct response *r) {
     if (delta == 15 || len == 15 || at + len > n)
       return 0;
     number += delta;
+    if (number == GKDC_OPT_OBSERVE)
+      r->has_observe = 1;
     if (number == OPT_BLOCK2) {
       uint32_t v = get_uint(d + at, len);
 
@@ -601,15 +604,18 @@ static void test_large_notification(void) {
   CU_ASSERT_EQUAL(r.num, 0);
   CU_ASSERT_EQUAL(r.more, 1);
   CU_ASSERT_EQUAL(r.size2, LARGE);
+  CU_ASSERT_TRUE(r.has_observe);
   call = call_of(&r, 0);
   CU_ASSERT_NOT_EQUAL_FATAL(call, 0);
 
-  /* Block 1: the registering request again, with Block2 and no Observe. */
+  /* Block 1: the registering request again, with Block2 and no Observe,
+   * gets a response without Observe. */
   req = with_block2(post(oscore, sizeof(oscore), 100), 1, 6);
   req.code = CODE_FETCH;
   CU_ASSERT_TRUE_FATAL(exchange(&req, &r));
   CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
   CU_ASSERT_EQUAL(r.num, 1);
+  CU_ASSERT_FALSE(r.has_observe);
   CU_ASSERT_TRUE(contains_body(&r, call, 1024, 1024));
 }
 
