@@ -472,6 +472,31 @@ void profile_authz_replace_reposted(struct profile_state *ps, struct gkdc_oscore
   }
 }
 
+void profile_authz_drop_pending(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
+{
+  const struct bound_token *bt = ctx->user;
+  size_t i = 0;
+
+  if (bt == NULL)
+    return;
+  while (i < gkdc_oscore_ctxset_count(ps->contexts)) {
+    struct gkdc_oscore_ctx *other = gkdc_oscore_ctxset_get0(ps->contexts, i);
+    const struct bound_token *obt = other->user;
+
+    if (other != ctx && obt != NULL && obt->replaces_pending &&
+        obt->authz.token_id.len == bt->authz.token_id.len &&
+        memcmp(obt->authz.token_id.ptr, bt->authz.token_id.ptr, bt->authz.token_id.len) == 0) {
+      profile_log(ps, GKDC_LOG_DEBUG, "/authz-info: a reposted token drops its unverified "
+                  "context");
+      profile_observe_drop_ctx(ps, other);
+      profile_store_forget_ctx(ps, other);
+      gkdc_oscore_ctxset_remove(ps->contexts, other);
+      continue;
+    }
+    i++;
+  }
+}
+
 int profile_authz_has_sibling(const struct profile_state *ps, const struct gkdc_oscore_ctx *ctx)
 {
   const struct bound_token *bt = ctx->user;
@@ -601,7 +626,12 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
 
   /* A repost of the same token replaces the context it was bound to
    * (RFC 9203 section 4.4), but only once the new context has verified a
-   * request: until then the client may still use the old one. */
+   * request: until then the client may still use the old one. A token
+   * keeps at most one such pending context, so reposts cannot fill the
+   * memory and the store: the new one takes the place of the older.
+   * NOTE: the store does not keep which context is pending, so after a
+   * restart a token may have a third context until one of them ends. */
+  profile_authz_drop_pending(ps, ctx);
   bt->replaces_pending = profile_authz_has_sibling(ps, ctx);
 
   /* The token and the context are durable before the 2.01 announces them. */

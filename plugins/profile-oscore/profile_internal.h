@@ -215,6 +215,14 @@ int profile_authz_lookup(void *st, const struct gkdc_peer *peer, const struct gk
  */
 void profile_authz_replace_reposted(struct profile_state *ps, struct gkdc_oscore_ctx *ctx);
 
+/*
+ * Removes the contexts other than `ctx` that are bound to ctx's token and
+ * still wait to verify their first request (replaces_pending), with their
+ * observations and stored records. Called before a repost adds its own
+ * pending context, so that a token has at most two contexts.
+ */
+void profile_authz_drop_pending(struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);
+
 /* Returns 1 when a live context other than `ctx` is bound to ctx's token
  * (a token posted again), 0 otherwise. */
 int profile_authz_has_sibling(const struct profile_state *ps, const struct gkdc_oscore_ctx *ctx);

@@ -1206,6 +1206,68 @@ static void test_repost_match_lookup(void)
   gkdc_config_free();
 }
 
+/* Reposts of one token keep at most two contexts, in memory and in the
+ * store: the verified one and the newest pending one. */
+static void test_repost_bounds_contexts(void)
+{
+  enum { REPOSTS = 8 };
+  struct gkdc_oscore_ctx *first, *second = NULL, *latest = NULL;
+  struct gkdc_coap_msg prot, inner;
+  uint8_t buf[512], inner_buf[512], nonce[8];
+  void *state1 = NULL, *state2 = NULL;
+  int i;
+
+  CU_ASSERT_FATAL(load_store());
+  CU_ASSERT_FATAL(gkdc_config_load_string(plugin_config));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state1));
+
+  memset(nonce, 0x30, sizeof(nonce));
+  first = open_context(nonce);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+  CU_ASSERT_EQUAL(client_get(first, 400, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+
+  for (i = 1; i <= REPOSTS; i++) {
+    struct gkdc_oscore_ctx *ctx;
+
+    nonce[0] = (uint8_t)(0x40 + i);
+    ctx = open_context(nonce);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state1)->contexts), 2);
+    if (second == NULL)
+      second = ctx;
+    else if (latest != second)
+      gkdc_oscore_ctx_free(latest);
+    latest = ctx;
+  }
+
+  /* The verified context still works; the first pending one is gone. */
+  CU_ASSERT_EQUAL(client_get(first, 401, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+  CU_ASSERT_EQUAL(client_get(second, 402, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_ERR_NOT_PROTECTED);
+  CU_ASSERT_EQUAL(reply_code, GKDC_CODE(4, 1));
+
+  /* The store holds the same two contexts. */
+  desc->fini(state1);
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state2));
+  CU_ASSERT_EQUAL(gkdc_oscore_ctxset_count(((struct profile_state *)state2)->contexts), 2);
+  CU_ASSERT_EQUAL(client_get(latest, 403, &prot, buf, sizeof(buf), &inner, inner_buf,
+                             sizeof(inner_buf), NULL),
+                  GKDC_OSCORE_OK);
+
+  gkdc_oscore_ctx_free(first);
+  gkdc_oscore_ctx_free(second);
+  gkdc_oscore_ctx_free(latest);
+  desc->fini(state2);
+  unload_store();
+  gkdc_config_free();
+}
+
 /* Builds a token with exi (no exp) and cti = "rs1" || 8-byte `seq`, or a
  * cti of `short_cti` bytes when that is not 0. */
 static size_t make_exi_token(int64_t exi, uint64_t seq, size_t short_cti, uint8_t *out,
@@ -2092,6 +2154,7 @@ int main(void)
       CU_add_test(suite, "restart with store", test_restart_with_store) == NULL ||
       CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL ||
       CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL ||
+      CU_add_test(suite, "repost bounds contexts", test_repost_bounds_contexts) == NULL ||
       CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL ||
       CU_add_test(suite, "token rejections change nothing", test_token_rejections) == NULL ||
       CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL ||
