@@ -72,6 +72,13 @@ static int ctx_open(struct kdc_ctx *c, struct kdc_state *k, struct kdc_group *g,
       kdc_reply(resp, GKDC_CODE(5, 0));
     return 0;
   }
+
+  /* Keying material past its exp is renewed before anyone gets it. */
+  if (!kdc_rekey_if_expired(k, g, &c->rec)) {
+    kdc_reply(resp, GKDC_CODE(5, 3));
+    return 0;
+  }
+
   c->granted = 0;
   c->has_grant = k->ap->scope_roles(k->ap_p.state, c->authz->scope, g->name,
                                     &c->granted, &fail);

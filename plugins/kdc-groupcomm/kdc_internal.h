@@ -100,6 +100,7 @@ struct kdc_state {
   struct kdc_group *groups;
   size_t group_count;
   int root_route;             /* 1 when the root route was added */
+  uint64_t expiry_timer;      /* the timer of kdc_expiry_tick, or 0 */
 };
 
 /* ---- kdc_util.c ---- */
@@ -275,6 +276,15 @@ int kdc_token_transfer_response_parse(void *st, const uint8_t *payload,
  * committed to the store, then a notification to the observers of the
  * group resource. */
 int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason);
+/* Rekeys `g` for GKDC_REKEY_EXPIRY when the keying material of *rec has
+ * passed its exp, or is about to (a tenth of the lifetime before, at most
+ * a minute). Then *rec is replaced by the new record (the old one freed).
+ * Returns 1 when *rec is current, 0 when the rekey failed (*rec unchanged). */
+int kdc_rekey_if_expired(struct kdc_state *k, struct kdc_group *g,
+                         struct gkdc_store_group **rec);
+/* The periodic timer's callback (`arg` is the kdc_state): rekeys each
+ * group whose keying material expired, so idle groups renew it too. */
+void kdc_expiry_tick(void *arg);
 /* Removes a member (leave, eviction, expired token) in one transaction. */
 int kdc_member_remove(struct kdc_state *k, struct kdc_group *g,
                       const char *node_name, int forced);

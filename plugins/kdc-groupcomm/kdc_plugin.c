@@ -199,6 +199,7 @@ static int kdc_init(gkdc_plugin *self, const struct gkdc_host_api *host,
                     void **state_out)
 {
   struct kdc_state *k = calloc(1, sizeof(*k));
+  size_t i;
 
   *state_out = NULL;
   if (k == NULL)
@@ -224,6 +225,22 @@ static int kdc_init(gkdc_plugin *self, const struct gkdc_host_api *host,
   if (!kdc_config_load(k) || !routes_add(k))
     goto fail;
 
+  /* Idle groups renew expired keying material too, checked every quarter
+   * of the shortest lifetime (1 to 60 seconds). */
+  if (k->group_count > 0 && GKDC_HAS_OP(host, timer_add)) {
+    int64_t period = 60;
+
+    for (i = 0; i < k->group_count; i++)
+      if (k->groups[i].lifetime > 0 && k->groups[i].lifetime / 4 < period)
+        period = k->groups[i].lifetime / 4;
+    if (period < 1)
+      period = 1;
+    k->expiry_timer = host->timer_add(self, (uint64_t)period * 1000, 1, kdc_expiry_tick, k);
+    if (k->expiry_timer == 0)
+      kdc_log(k, GKDC_LOG_WARNING, "no expiry timer: expired keying material is renewed "
+              "only when a request asks for it");
+  }
+
   *state_out = k;
   return 1;
 
@@ -239,6 +256,8 @@ static void kdc_fini(void *state)
 
   if (k == NULL)
     return;
+  if (k->expiry_timer != 0 && GKDC_HAS_OP(k->host, timer_cancel))
+    k->host->timer_cancel(k->expiry_timer);
   if (k->root_route && GKDC_HAS_OP(k->host, route_remove)) {
     for (i = 0; i < k->group_count; i++)
       if (k->groups[i].path != NULL)

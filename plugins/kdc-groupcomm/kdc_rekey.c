@@ -43,6 +43,49 @@ int kdc_rekey_group(struct kdc_state *k, struct kdc_group *g, int reason)
   return 1;
 }
 
+/* Seconds before `exp` at which the material counts as expired: a tenth
+ * of the lifetime, at most a minute, so that a recipient gets some use of
+ * it and a short lifetime does not rekey at every request. */
+static int64_t expiry_margin(const struct kdc_group *g)
+{
+  int64_t m = g->lifetime / 10;
+
+  return m > 60 ? 60 : m;
+}
+
+int kdc_rekey_if_expired(struct kdc_state *k, struct kdc_group *g,
+                         struct gkdc_store_group **rec)
+{
+  struct gkdc_store_group *fresh = NULL;
+
+  if ((*rec)->exp <= 0 || kdc_now(k) < (*rec)->exp - expiry_margin(g))
+    return 1;
+  if (!kdc_rekey_group(k, g, GKDC_REKEY_EXPIRY) || !kdc_group_load(k, g, &fresh))
+    return 0;
+  k->store->record_free(k->store_p.state, *rec);
+  *rec = fresh;
+  return 1;
+}
+
+void kdc_expiry_tick(void *arg)
+{
+  struct kdc_state *k = arg;
+  size_t i;
+
+  for (i = 0; i < k->group_count; i++) {
+    struct kdc_group *g = &k->groups[i];
+    struct gkdc_store_group *rec = NULL;
+
+    /* A group deleted at run time has no record: nothing to do. */
+    if (!kdc_group_load(k, g, &rec))
+      continue;
+    if (!kdc_rekey_if_expired(k, g, &rec))
+      kdc_log(k, GKDC_LOG_WARNING, "group %s: expired keying material not renewed; "
+              "the next request tries again", g->name);
+    k->store->record_free(k->store_p.state, rec);
+  }
+}
+
 int kdc_member_remove(struct kdc_state *k, struct kdc_group *g,
                       const char *node_name, int forced)
 {

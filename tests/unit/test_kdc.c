@@ -2338,6 +2338,102 @@ static void test_config_checks(void)
   gkdc_response_clear(&r);
 }
 
+/* ---- keying material past its expiration time ---- */
+
+/* The num (9) and exi (12) of a key distribution response. */
+static void num_exi(const struct gkdc_response *r, uint64_t *num, uint64_t *exi)
+{
+  *num = UINT64_MAX;
+  *exi = 0;
+  CU_ASSERT(h_get_uint(r, GKDC_GC_NUM, num));
+  CU_ASSERT(h_get_uint(r, GKDC_GC_EXI, exi));
+}
+
+/* At time `now`, GET `path` as `cl` must give 2.05 with `num` and `exi`. */
+static void get_num_exi(struct h_client *cl, int64_t now, const char *path, uint64_t num,
+                        uint64_t exi)
+{
+  struct gkdc_response r;
+  uint64_t got_num, got_exi;
+
+  h_now_value = now;
+  call(cl, GKDC_GET, path, GKDC_CF_NONE, NULL, 0, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 5));
+  num_exi(&r, &got_num, &got_exi);
+  CU_ASSERT_EQUAL(got_num, num);
+  CU_ASSERT_EQUAL(got_exi, exi);
+  gkdc_response_clear(&r);
+}
+
+static void test_expiry(void)
+{
+  char groups[4096];
+  struct h_client a, b;
+  struct gkdc_response r;
+  struct gkdc_store_group *g = NULL;
+  uint64_t num0, num, exi;
+  char node[64];
+  int64_t t0 = h_now_value;
+
+  snprintf(groups, sizeof(groups), "%s, { name = \"ex\"; exp_lifetime = 5; " GM " }",
+           std_groups);
+  restart_expect(groups, 1, NULL);
+  CU_ASSERT_PTR_NOT_NULL(h_timer_fn);
+  CU_ASSERT(h_timer_delay >= 1000 && h_timer_delay <= 5000);
+
+  /* Fresh material: exi is the full lifetime. */
+  client_new(&a, "ex", REQ);
+  join(&a, "ex", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+  num_exi(&r, &num0, &exi);
+  CU_ASSERT_EQUAL(exi, 5);
+  snprintf(node, sizeof(node), "ace-group/ex/nodes/%s", node_of(&r));
+  gkdc_response_clear(&r);
+
+  /* After exp, a Join gets new material with the residual lifetime, and
+   * the observers hear of the rekey. */
+  h_now_value = t0 + 6;
+  h_notifies = 0;
+  client_new(&b, "ex", REQ);
+  join(&b, "ex", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+  num_exi(&r, &num, &exi);
+  CU_ASSERT_EQUAL(num, num0 + 1);
+  CU_ASSERT_EQUAL(exi, 5);
+  CU_ASSERT(h_notifies >= 1 && strcmp(h_last_notify, "ace-group/ex") == 0);
+  gkdc_response_clear(&r);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "ex", &g));
+  CU_ASSERT_EQUAL(g->key_version, num0 + 1);
+  CU_ASSERT_EQUAL(g->exp, t0 + 11);
+  h_store_ops()->record_free(h_store.state, g);
+
+  /* GET of the group and of the node resource renew expired material too;
+   * before exp nothing changes and exi is what is left. */
+  get_num_exi(&a, t0 + 13, "ace-group/ex", num0 + 2, 5);
+  get_num_exi(&a, t0 + 20, node, num0 + 3, 5);
+  get_num_exi(&a, t0 + 22, "ace-group/ex", num0 + 3, 3);
+
+  /* An idle group: the timer renews it without any request. */
+  h_now_value = t0 + 40;
+  CU_ASSERT_FATAL(h_timer_fn != NULL);
+  h_timer_fn(h_timer_arg);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "ex", &g));
+  CU_ASSERT_EQUAL(g->key_version, num0 + 4);
+  CU_ASSERT_EQUAL(g->exp, t0 + 45);
+  h_store_ops()->record_free(h_store.state, g);
+  /* The other groups, far from their exp, stay as they are. */
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
+  num = g->key_version;
+  h_store_ops()->record_free(h_store.state, g);
+  h_timer_fn(h_timer_arg);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "g1", &g));
+  CU_ASSERT_EQUAL(g->key_version, num);
+  h_store_ops()->record_free(h_store.state, g);
+
+  h_now_value = t0;
+  restart_expect(std_groups, 1, NULL);
+}
+
 /* ---- the Java test group, configured as the Java test Group Manager ---- */
 
 #define JV_M77_CRED "A2026008A101A4010103272006215820105B8C6A8C88019BF0C354592934130BAA8007399CC2AC3BE845884613D5BA2E"
@@ -2820,6 +2916,7 @@ int main(void)
   CU_add_test(s, "forced removal", test_eviction);
   CU_add_test(s, "group deletion", test_group_delete);
   CU_add_test(s, "configuration checks", test_config_checks);
+  CU_add_test(s, "expired keying material", test_expiry);
   CU_add_test(s, "Java test group", test_java_group);
   CU_add_test(s, "configured root path", test_root_path);
   CU_add_test(s, "request bodies", test_request_bodies);

@@ -169,6 +169,29 @@ static void h_notify(gkdc_plugin *self, const char *path)
   }
 }
 
+/* The one repeating timer a plugin may add; the tests fire it by hand. */
+static gkdc_timer_fn h_timer_fn;
+static void *h_timer_arg;
+static uint64_t h_timer_delay;
+
+static uint64_t h_timer_add(gkdc_plugin *self, uint64_t delay_ms, int repeat,
+                            gkdc_timer_fn fn, void *arg)
+{
+  (void)self;
+  (void)repeat;
+  h_timer_fn = fn;
+  h_timer_arg = arg;
+  h_timer_delay = delay_ms;
+  return 1;
+}
+
+static void h_timer_cancel(uint64_t id)
+{
+  (void)id;
+  h_timer_fn = NULL;
+  h_timer_arg = NULL;
+}
+
 static int h_find_alg(int32_t alg, struct gkdc_provider *out)
 {
   if (gkdc_crypto_alg_info_get0(&h_crypto, alg) == NULL)
@@ -290,6 +313,8 @@ static int h_setup(void)
   h_host.route_add = h_route_add;
   h_host.route_remove = h_route_remove;
   h_host.notify = h_notify;
+  h_host.timer_add = h_timer_add;
+  h_host.timer_cancel = h_timer_cancel;
   h_host.find_alg = h_find_alg;
   h_host.find_hkdf = h_find_hkdf;
   h_host.find_credfmt = h_find_credfmt;
