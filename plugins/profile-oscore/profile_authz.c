@@ -24,6 +24,7 @@
 
 #include <gkdc/cbor.h>
 #include <gkdc/cose.h>
+#include <gkdc/crypto.h>
 #include <gkdc/cwt.h>
 #include <gkdc/kdc.h>
 
@@ -44,6 +45,98 @@ static int claims_digest(const struct gkdc_crypto *cx, const struct gkdc_cwt_cla
 #define OAUTH_ERROR_KEY 30
 #define OAUTH_INVALID_REQUEST 1
 
+/* The settings of the plugin's config section and of an as_keys entry. */
+static const char *const section_settings[] = {
+    "audience", "issuer", "as_keys", "expiry_check_ms", "authz_info_rate",
+    "authz_info_burst", NULL};
+static const char *const as_key_settings[] = {
+    "kid", "key", "public_key", "alg", "time_ms", "lifetime", NULL};
+
+/* Returns 1 when each member of group `node` is named in `known`, or 0
+ * after logging the first unknown one with its file and line. */
+static int check_setting_names(const struct profile_state *ps, const gkdc_cfg *node,
+                               const char *const *known)
+{
+  size_t i, j;
+
+  for (i = 0; i < gkdc_cfg_count(node); i++) {
+    const gkdc_cfg *member = gkdc_cfg_elem0(node, i);
+    const char *name = gkdc_cfg_name(member);
+
+    for (j = 0; name != NULL && known[j] != NULL; j++)
+      if (strcmp(name, known[j]) == 0)
+        break;
+    if (name == NULL || known[j] == NULL) {
+      profile_log(ps, GKDC_LOG_ERR, "%s: unknown setting '%s'", gkdc_cfg_where(member),
+                  name != NULL ? name : "(unnamed)");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/*
+ * Checks that the key shared with the AS fits the entry's alg: an AEAD
+ * that the crypto adapter lists needs a key of its key length (16 bytes
+ * for AES-CCM-16-64-128 and AES-CCM-16-128-128). Other algorithms, and
+ * algorithms no loaded alg plugin lists, are left to the token check.
+ */
+static int check_as_key_len(const struct profile_state *ps, const gkdc_cfg *entry,
+                            size_t index, const struct as_key *ak)
+{
+  const struct gkdc_crypto *cx = GKDC_HAS_OP(ps->host, crypto_get0) ? ps->host->crypto_get0()
+                                                                     : NULL;
+  const struct gkdc_alg_info *info;
+
+  if (ak->alg == 0 || ak->key_len == 0 || cx == NULL)
+    return 1;
+  info = gkdc_crypto_alg_info_get0(cx, ak->alg);
+  if (info == NULL || info->cls != GKDC_ALG_AEAD || info->key_len == ak->key_len)
+    return 1;
+  profile_log(ps, GKDC_LOG_ERR, "%s: as_keys entry %zu: the key has %zu bytes, but alg %d "
+              "(%s) needs %u bytes", gkdc_cfg_where(entry), index + 1, ak->key_len,
+              (int)ak->alg, info->name, (unsigned)info->key_len);
+  return 0;
+}
+
+/* Reads entry number `index` of as_keys into *ak. Returns 1, or 0 after
+ * logging an invalid setting. */
+static int read_as_key(const struct profile_state *ps, const gkdc_cfg *k, size_t index,
+                       struct as_key *ak)
+{
+  int64_t alg = 0;
+
+  if (!check_setting_names(ps, k, as_key_settings))
+    return 0;
+  if (!gkdc_cfg_get_hex(k, "key", ak->key, sizeof(ak->key), &ak->key_len))
+    ak->key_len = 0;
+  if (!gkdc_cfg_get_hex(k, "public_key", ak->pub, sizeof(ak->pub), &ak->pub_len))
+    ak->pub_len = 0;
+  if (ak->key_len == 0 && ak->pub_len == 0) {
+    profile_log(ps, GKDC_LOG_ERR, "%s: as_keys entry needs key = \"hex\" of 1 to 32 bytes "
+                "or public_key = \"hex\" of 1 to 65 bytes", gkdc_cfg_where(k));
+    return 0;
+  }
+  if (!gkdc_cfg_get_hex(k, "kid", ak->kid, sizeof(ak->kid), &ak->kid_len))
+    ak->kid_len = 0;
+  if (gkdc_cfg_get_int(k, "alg", &alg) && (alg < INT32_MIN || alg > INT32_MAX)) {
+    profile_log(ps, GKDC_LOG_ERR, "%s: invalid alg", gkdc_cfg_where(k));
+    return 0;
+  }
+  ak->alg = (int32_t)alg;
+  if (!check_as_key_len(ps, k, index, ak))
+    return 0;
+  if (!gkdc_cfg_get_bool(k, "time_ms", &ak->time_ms))
+    ak->time_ms = 0;
+  if (!gkdc_cfg_get_int(k, "lifetime", &ak->lifetime))
+    ak->lifetime = 0;
+  if (ak->lifetime < 0 || ak->lifetime > INT32_MAX) {
+    profile_log(ps, GKDC_LOG_ERR, "%s: invalid lifetime", gkdc_cfg_where(k));
+    return 0;
+  }
+  return 1;
+}
+
 int profile_authz_configure(struct profile_state *ps)
 {
   const gkdc_cfg *cfg = GKDC_HAS_OP(ps->host, config_get0) ? ps->host->config_get0(ps->self)
@@ -51,6 +144,8 @@ int profile_authz_configure(struct profile_state *ps)
   const gkdc_cfg *keys;
   size_t i;
 
+  if (cfg != NULL && !check_setting_names(ps, cfg, section_settings))
+    return 0;
   if (cfg == NULL || !gkdc_cfg_get_string(cfg, "audience", &ps->audience))
     return 1; /* no /authz-info */
   if (!gkdc_cfg_get_string(cfg, "issuer", &ps->issuer))
@@ -69,39 +164,14 @@ int profile_authz_configure(struct profile_state *ps)
   keys = gkdc_cfg_get0(cfg, "as_keys");
   for (i = 0; keys != NULL && i < gkdc_cfg_count(keys); i++) {
     const gkdc_cfg *k = gkdc_cfg_elem0(keys, i);
-    struct as_key *ak;
-    int64_t alg = 0;
 
     if (ps->as_key_count == PROFILE_MAX_AS_KEYS) {
       profile_log(ps, GKDC_LOG_ERR, "%s: more than %d as_keys", gkdc_cfg_where(k),
                   PROFILE_MAX_AS_KEYS);
       return 0;
     }
-    ak = &ps->as_keys[ps->as_key_count];
-    if (!gkdc_cfg_get_hex(k, "key", ak->key, sizeof(ak->key), &ak->key_len))
-      ak->key_len = 0;
-    if (!gkdc_cfg_get_hex(k, "public_key", ak->pub, sizeof(ak->pub), &ak->pub_len))
-      ak->pub_len = 0;
-    if (ak->key_len == 0 && ak->pub_len == 0) {
-      profile_log(ps, GKDC_LOG_ERR, "%s: as_keys entry needs key = \"hex\" of 1 to 32 bytes "
-                  "or public_key = \"hex\" of 1 to 65 bytes", gkdc_cfg_where(k));
+    if (!read_as_key(ps, k, i, &ps->as_keys[ps->as_key_count]))
       return 0;
-    }
-    if (!gkdc_cfg_get_hex(k, "kid", ak->kid, sizeof(ak->kid), &ak->kid_len))
-      ak->kid_len = 0;
-    if (gkdc_cfg_get_int(k, "alg", &alg) && (alg < INT32_MIN || alg > INT32_MAX)) {
-      profile_log(ps, GKDC_LOG_ERR, "%s: invalid alg", gkdc_cfg_where(k));
-      return 0;
-    }
-    ak->alg = (int32_t)alg;
-    if (!gkdc_cfg_get_bool(k, "time_ms", &ak->time_ms))
-      ak->time_ms = 0;
-    if (!gkdc_cfg_get_int(k, "lifetime", &ak->lifetime))
-      ak->lifetime = 0;
-    if (ak->lifetime < 0 || ak->lifetime > INT32_MAX) {
-      profile_log(ps, GKDC_LOG_ERR, "%s: invalid lifetime", gkdc_cfg_where(k));
-      return 0;
-    }
     ps->as_key_count++;
   }
   return 1;

@@ -44,12 +44,23 @@ static const struct gkdc_crypto *cx;
 static int64_t fake_time = 1700000000;
 static int tokens_ended;
 
+/* The plugin's log: the number of lines per level, and the lines since
+ * log_text was last cleared (as much as fits). */
+static int log_lines[8];
+static char log_text[4096];
+
 static void fake_vlog(gkdc_plugin *self, int level, const char *fmt, va_list ap)
 {
+  size_t used = strlen(log_text);
+
   (void)self;
-  (void)level;
-  (void)fmt;
-  (void)ap;
+  if (level < 0 || level > 7)
+    return;
+  log_lines[level]++;
+  if (used + 2 < sizeof(log_text)) {
+    vsnprintf(log_text + used, sizeof(log_text) - used - 1, fmt, ap);
+    strcat(log_text, "\n");
+  }
 }
 
 static void fake_log(gkdc_plugin *self, int level, const char *fmt, ...)
@@ -1206,6 +1217,81 @@ static void test_repost_match_lookup(void)
   gkdc_config_free();
 }
 
+/* Starts the plugin on `config`; returns 1 when it started (and stops it
+ * again), 0 when init failed. */
+static int start_with(const char *config)
+{
+  void *state = NULL;
+  int ok;
+
+  full_host_init();
+  log_text[0] = '\0';
+  if (!gkdc_config_load_string(config))
+    return -1;
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  ok = desc->init(NULL, &full_host, &state);
+  if (ok)
+    desc->fini(state);
+  gkdc_config_free();
+  return ok;
+}
+
+/* Unknown setting names and AS keys of the wrong length for their alg
+ * stop the start, with the place and the reason in the log. */
+static void test_config_rejects(void)
+{
+  CU_ASSERT_EQUAL(start_with("plugin_config = { profile-oscore = { audience = \"kdc1\";\n"
+                             "  as_key = ( { key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; } );\n"
+                             "} };\n"),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "unknown setting 'as_key'"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, ":2"));
+
+  /* Unknown names are rejected also without an audience. */
+  CU_ASSERT_EQUAL(start_with("plugin_config = { profile-oscore = {\n"
+                             "  expiry_check = 5; } };\n"),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "unknown setting 'expiry_check'"));
+
+  /* An unknown name inside an as_keys entry. */
+  CU_ASSERT_EQUAL(start_with("plugin_config = { profile-oscore = { audience = \"kdc1\";\n"
+                             "  as_keys = ( { key = \"231f4c4d4d3051fdc2ec0a3851d5b383\";\n"
+                             "                algorithm = 10; } );\n"
+                             "} };\n"),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "unknown setting 'algorithm'"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, ":3"));
+
+  /* A 5-byte key for AES-CCM-16-64-128 (alg 10) and a 32-byte one for
+   * AES-CCM-16-128-128 (alg 30): both need 16 bytes. */
+  CU_ASSERT_EQUAL(start_with("plugin_config = { profile-oscore = { audience = \"kdc1\";\n"
+                             "  as_keys = ( { key = \"0001020304\"; alg = 10; } );\n"
+                             "} };\n"),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "as_keys entry 1"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "5 bytes"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "needs 16 bytes"));
+  CU_ASSERT_EQUAL(start_with("plugin_config = { profile-oscore = { audience = \"kdc1\";\n"
+                             "  as_keys = ( { key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; },\n"
+                             "              { key = \"403697de87af64611c1d32a05dab0fe1"
+                             "fcb715a86ab435f1ec99192d79569388\"; alg = 30; } );\n"
+                             "} };\n"),
+                  0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "as_keys entry 2"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "32 bytes"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "needs 16 bytes"));
+
+  /* The settings of the test configuration and every documented one. */
+  CU_ASSERT_EQUAL(start_with(plugin_config), 1);
+  CU_ASSERT_EQUAL(start_with("plugin_config = { profile-oscore = { audience = \"kdc1\";\n"
+                             "  issuer = \"as1\"; expiry_check_ms = 0; authz_info_rate = 5;\n"
+                             "  authz_info_burst = 9;\n"
+                             "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\";\n"
+                             "                alg = 30; time_ms = true; lifetime = 60; } );\n"
+                             "} };\n"),
+                  1);
+}
+
 /* Reposts of one token keep at most two contexts, in memory and in the
  * store: the verified one and the newest pending one. */
 static void test_repost_bounds_contexts(void)
@@ -2155,6 +2241,7 @@ int main(void)
       CU_add_test(suite, "observe through OSCORE", test_observe_through_oscore) == NULL ||
       CU_add_test(suite, "repost, match and lookup", test_repost_match_lookup) == NULL ||
       CU_add_test(suite, "repost bounds contexts", test_repost_bounds_contexts) == NULL ||
+      CU_add_test(suite, "config rejects", test_config_rejects) == NULL ||
       CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL ||
       CU_add_test(suite, "token rejections change nothing", test_token_rejections) == NULL ||
       CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL ||
