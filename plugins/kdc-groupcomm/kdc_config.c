@@ -28,6 +28,60 @@ static const struct {
     {"c5c", GKDC_COSE_HDR_C5C},   {"c5b", GKDC_COSE_HDR_C5B},
 };
 
+/*
+ * The setting names of a group entry. Both plugins read the entry: the
+ * first part is the KDC's, the second the names that the appprofile's
+ * config_encode reads (keep it in step with osc_config.c). A name in no
+ * list stops the start, so that a misspelled security setting does not
+ * silently fall back to its default.
+ */
+static const char *const group_names[] = {
+    /* kdc-groupcomm */
+    "name", "mode", "cred_fmt", "hkdf", "gp_enc_alg", "sign_alg", "alg", "ecdh_alg",
+    "max_stale_sets", "max_sender_id_len", "exp_lifetime", "active", "java_compatible",
+    "rekey_on_leave", "rekey_on_join", "gid_prefix", "key_update_check_interval",
+    "exp_delta", "gm_cred", "gm_key", "initial", "members",
+    /* appprofile-group-oscore */
+    "gid_reuse", "gid_epoch_len", "gid_epoch_start", "kdc_dh_cred", "ecdh_curve",
+    "ecdsa_der", "oauth_labels",
+};
+
+/* The settings of `initial`: the KDC's and the appprofile's. */
+static const char *const initial_names[] = {
+    "master_secret", "master_salt", "gid", "exp", "next_sender_id", "sender_ids",
+};
+
+/* The settings of one entry of `members`. */
+static const char *const member_names[] = {
+    "node_name", "token_id", "roles", "sender_id", "cred",
+};
+
+/* The settings of plugin_config.kdc-groupcomm itself. */
+static const char *const section_names[] = {"root_path", "groups"};
+
+#define NAMES(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+/* Returns the first child of the group `node` whose name is not in
+ * `known`, or NULL when every name is known (or `node` is no group). */
+static const gkdc_cfg *names_unknown(const gkdc_cfg *node, const char *const *known,
+                                     size_t n)
+{
+  size_t i, j;
+
+  for (i = 0; i < gkdc_cfg_count(node); i++) {
+    const gkdc_cfg *child = gkdc_cfg_elem0(node, i);
+    const char *name = gkdc_cfg_name(child);
+
+    if (name == NULL)
+      return NULL; /* a list or an array, not a group */
+    for (j = 0; j < n && strcmp(name, known[j]) != 0; j++)
+      ;
+    if (j == n)
+      return child;
+  }
+  return NULL;
+}
+
 /* Logs why group `group` refuses the start; returns 0. */
 static int reject_start(const struct kdc_state *k, const char *group, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -121,6 +175,39 @@ static int sign_key(int32_t alg, int32_t *kty, int32_t *curve)
   }
 }
 
+/* Refuses a group entry, its `initial` or one of its `members` with a
+ * setting name that neither plugin reads. Returns 1 when all are known. */
+static int group_names_check(const struct kdc_state *k, const gkdc_cfg *node,
+                             const char *group)
+{
+  const gkdc_cfg *members = gkdc_cfg_get0(node, "members");
+  const gkdc_cfg *bad = names_unknown(node, NAMES(group_names));
+  const char *in = "";
+  size_t i;
+
+  if (bad == NULL && (bad = names_unknown(gkdc_cfg_get0(node, "initial"),
+                                          NAMES(initial_names))) != NULL)
+    in = " in initial";
+  for (i = 0; bad == NULL && i < gkdc_cfg_count(members); i++)
+    if ((bad = names_unknown(gkdc_cfg_elem0(members, i), NAMES(member_names))) != NULL)
+      in = " in a member";
+  if (bad == NULL)
+    return 1;
+  return reject_start(k, group, "config %s: unknown setting \"%s\"%s", gkdc_cfg_where(bad),
+                      gkdc_cfg_name(bad), in);
+}
+
+/* Reads an algorithm setting as its COSE id (`def` when absent). Returns 0
+ * after logging when the value is not an integer. */
+static int get_alg(const struct kdc_state *k, const gkdc_cfg *node, const char *group,
+                   const char *path, int64_t def, int64_t *out)
+{
+  if (get_int(node, path, def, out))
+    return 1;
+  return reject_start(k, group, "config %s: %s must be an integer COSE algorithm id",
+                      gkdc_cfg_where(gkdc_cfg_get0(node, path)), path);
+}
+
 /* Reads and checks one group entry into `g` and the gm-admin configuration
  * map `map`. */
 static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_group *g,
@@ -147,6 +234,8 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
     return 0;
   }
   if ((g->name = strdup(name)) == NULL)
+    return 0;
+  if (!group_names_check(k, node, name))
     return 0;
 
   /* Modes. */
@@ -186,46 +275,31 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
   }
 
   /* Algorithms, with the OSCORE profile's defaults (section 14). */
-  if (!get_int(node, "hkdf", GKDC_COSE_ALG_HMAC_256_256, &v) ||
-      (v != GKDC_COSE_ALG_HMAC_256_256 && v != GKDC_COSE_ALG_HMAC_512_512)) {
-    char what[32];
-
-    snprintf(what, sizeof(what), "%lld", (long long)v);
-    return reject_start(k, name, "unknown hkdf algorithm %s (5 or 7)", what);
-  }
+  if (!get_alg(k, node, name, "hkdf", GKDC_COSE_ALG_HMAC_256_256, &v))
+    return 0;
+  if (v != GKDC_COSE_ALG_HMAC_256_256 && v != GKDC_COSE_ALG_HMAC_512_512)
+    return reject_start(k, name, "unknown hkdf algorithm %lld (5 or 7)", (long long)v);
   g->hkdf_alg = (int32_t)v;
-  if (!get_int(node, "gp_enc_alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v) ||
-      !k->host->find_alg((int32_t)v, &prov)) {
-    char what[32];
-
-    snprintf(what, sizeof(what), "%lld", (long long)v);
-    return reject_start(k, name, "unknown gp_enc_alg %s", what);
-  }
+  if (!get_alg(k, node, name, "gp_enc_alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v))
+    return 0;
+  if (!k->host->find_alg((int32_t)v, &prov))
+    return reject_start(k, name, "unknown gp_enc_alg %lld", (long long)v);
   g->gp_enc_alg = (int32_t)v;
-  if (!get_int(node, "sign_alg", GKDC_COSE_ALG_EDDSA, &v) ||
-      !sign_key((int32_t)v, &kty, &curve) || !k->host->find_alg((int32_t)v, &prov)) {
-    char what[32];
-
-    snprintf(what, sizeof(what), "%lld", (long long)v);
-    return reject_start(k, name, "unknown sign_alg %s", what);
-  }
+  if (!get_alg(k, node, name, "sign_alg", GKDC_COSE_ALG_EDDSA, &v))
+    return 0;
+  if (!sign_key((int32_t)v, &kty, &curve) || !k->host->find_alg((int32_t)v, &prov))
+    return reject_start(k, name, "unknown sign_alg %lld", (long long)v);
   g->sign_alg = (int32_t)v;
   if (g->modes & GKDC_AP_MODE_PAIRWISE) {
-    if (!get_int(node, "alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v) ||
-        !k->host->find_alg((int32_t)v, &prov)) {
-      char what[32];
-
-      snprintf(what, sizeof(what), "%lld", (long long)v);
-      return reject_start(k, name, "unknown alg %s", what);
-    }
+    if (!get_alg(k, node, name, "alg", GKDC_COSE_ALG_AES_CCM_16_64_128, &v))
+      return 0;
+    if (!k->host->find_alg((int32_t)v, &prov))
+      return reject_start(k, name, "unknown alg %lld", (long long)v);
     g->aead_alg = (int32_t)v;
-    if (!get_int(node, "ecdh_alg", GKDC_COSE_ALG_ECDH_SS_HKDF_256, &v) ||
-        (v != GKDC_COSE_ALG_ECDH_SS_HKDF_256 && v != -28)) {
-      char what[32];
-
-      snprintf(what, sizeof(what), "%lld", (long long)v);
-      return reject_start(k, name, "unknown ecdh_alg %s (-27 or -28)", what);
-    }
+    if (!get_alg(k, node, name, "ecdh_alg", GKDC_COSE_ALG_ECDH_SS_HKDF_256, &v))
+      return 0;
+    if (v != GKDC_COSE_ALG_ECDH_SS_HKDF_256 && v != -28)
+      return reject_start(k, name, "unknown ecdh_alg %lld (-27 or -28)", (long long)v);
     g->ecdh_alg = (int32_t)v;
   }
 
@@ -374,6 +448,19 @@ static int group_read(struct kdc_state *k, const gkdc_cfg *node, struct kdc_grou
   }
 }
 
+/* The configuration's name of the modes in store group flags. */
+static const char *mode_name(uint32_t flags)
+{
+  int group = (flags & GKDC_STORE_GROUP_MODE) != 0;
+  int pairwise = (flags & GKDC_STORE_GROUP_PAIRWISE_MODE) != 0;
+
+  if (group && pairwise)
+    return "group+pairwise";
+  if (group)
+    return "group-only";
+  return pairwise ? "pairwise-only" : "none";
+}
+
 /* Refuses a group whose stored settings differ from the configuration. */
 static int check_existing(const struct kdc_state *k, const struct kdc_group *g,
                           const struct gkdc_store_group *want,
@@ -384,7 +471,6 @@ static int check_existing(const struct kdc_state *k, const struct kdc_group *g,
     const char *field;
     int64_t want, have;
   } f[] = {
-      {"mode", want->flags & modes, have->flags & modes},
       {"cred_fmt", want->cred_fmt, have->cred_fmt},
       {"hkdf", want->hkdf_alg, have->hkdf_alg},
       {"gp_enc_alg", want->gp_enc_alg, have->gp_enc_alg},
@@ -394,6 +480,10 @@ static int check_existing(const struct kdc_state *k, const struct kdc_group *g,
   };
   size_t i;
 
+  if ((want->flags & modes) != (have->flags & modes))
+    return reject_start(k, g->name, "the configured %s differs from the stored group's "
+                        "(stored \"%s\", configured \"%s\")", "mode",
+                        mode_name(have->flags), mode_name(want->flags));
   for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
     if (f[i].want != f[i].have)
       return reject_start(k, g->name, "the configured %s differs from the stored group's "
@@ -402,8 +492,10 @@ static int check_existing(const struct kdc_state *k, const struct kdc_group *g,
   return 1;
 }
 
-/* Stores the pre-provisioned members of a new group, in the listed order. */
-static int members_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_group *g)
+/* Stores the pre-provisioned members of a new group, in the listed order.
+ * On failure `why` (`cap` bytes) receives the reason and 0 is returned. */
+static int members_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_group *g,
+                          char *why, size_t cap)
 {
   const gkdc_cfg *list = gkdc_cfg_get0(node, "members");
   size_t n = list != NULL ? gkdc_cfg_count(list) : 0;
@@ -425,31 +517,28 @@ static int members_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_
         !gkdc_cfg_get_int(m, "roles", &roles) || roles <= 0 || roles > 0xff ||
         !get_hex(m, "sender_id", sid, g->max_sid_len, &sid_len) ||
         !get_hex(m, "cred", cred, sizeof(cred), &cred_len)) {
-      kdc_log(k, GKDC_LOG_ERR,
-              "group %s: config %s: a member needs node_name, token_id (hex), roles "
-              "and may have sender_id (hex, at most max_sender_id_len bytes) and cred (hex)",
-              g->name, gkdc_cfg_where(m));
+      snprintf(why, cap,
+               "config %s: a member needs node_name, token_id (hex), roles (1 to 255) "
+               "and may have sender_id (hex, at most max_sender_id_len bytes) and cred (hex)",
+               gkdc_cfg_where(m));
       return 0;
     }
     if (k->ap->roles_need_cred(k->ap_p.state, (uint64_t)roles)) {
       if (cred_len == 0 ||
           !((const struct gkdc_credfmt_ops *)g->credfmt.ops)
                ->parse(g->credfmt.state, cred, cred_len, 0, &parsed, &err)) {
-        kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: cred is missing or not valid",
-                g->name, node_name);
+        snprintf(why, cap, "member %s: cred is missing or not valid", node_name);
         return 0;
       }
       ((const struct gkdc_credfmt_ops *)g->credfmt.ops)->free(g->credfmt.state, parsed);
       if (sid_len > 0) {
         if (!k->store->sid_claim(k->store_p.state, g->name, sid, sid_len)) {
-          kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: Sender ID taken", g->name,
-                  node_name);
+          snprintf(why, cap, "member %s: Sender ID taken", node_name);
           return 0;
         }
       } else if (!k->store->sid_allocate(k->store_p.state, g->name, g->max_sid_len, sid,
                                          sizeof(sid), &sid_len)) {
-        kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: no Sender ID left", g->name,
-                node_name);
+        snprintf(why, cap, "member %s: no Sender ID left", node_name);
         return 0;
       }
     } else {
@@ -476,8 +565,8 @@ static int members_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_
     rec.joined = kdc_now(k) - (int64_t)(n - i);
     rec.updated = rec.joined;
     if (!k->store->member_put(k->store_p.state, &rec)) {
-      kdc_log(k, GKDC_LOG_ERR, "group %s: member %s: %s", g->name, node_name,
-              k->store->last_error_detail(k->store_p.state));
+      snprintf(why, cap, "member %s: %s", node_name,
+               k->store->last_error_detail(k->store_p.state));
       return 0;
     }
   }
@@ -498,6 +587,7 @@ static int group_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_gr
   size_t ms_len = 0, salt_len = 0, gid_len = 0;
   int64_t exp = 0;
   uint64_t version = 0;
+  char why[512] = "";
   int ok = 0;
 
   if (init != NULL &&
@@ -547,7 +637,7 @@ static int group_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_gr
     }
     k->store->record_free(k->store_p.state, rec);
   }
-  if (!members_create(k, node, g))
+  if (!members_create(k, node, g, why, sizeof(why)))
     goto out;
   ok = kdc_commit(k);
   if (ok)
@@ -556,8 +646,12 @@ static int group_create(struct kdc_state *k, const gkdc_cfg *node, struct kdc_gr
 
 out:
   if (!ok) {
-    kdc_log(k, GKDC_LOG_ERR, "group %s: cannot create it: %s", g->name,
-            k->store->last_error_detail(k->store_p.state));
+    const char *detail = k->store->last_error_detail(k->store_p.state);
+
+    if (why[0] == '\0')
+      snprintf(why, sizeof(why), "%s", detail != NULL && detail[0] != '\0'
+                                           ? detail : "the store or the appprofile refused it");
+    kdc_log(k, GKDC_LOG_ERR, "group %s: cannot create it: %s", g->name, why);
     kdc_rollback(k);
   }
   gkdc_wipe(ms, sizeof(ms));
@@ -578,6 +672,16 @@ int kdc_config_load(struct kdc_state *k)
     kdc_log(k, GKDC_LOG_ERR, "config %s: root_path must be a path without a leading '/'",
             gkdc_cfg_where(gkdc_cfg_get0(sec, "root_path")));
     return 0;
+  }
+  {
+    const gkdc_cfg *bad = names_unknown(sec, NAMES(section_names));
+
+    if (bad != NULL) {
+      kdc_log(k, GKDC_LOG_ERR, "config %s: unknown setting \"%s\" in "
+              "plugin_config.kdc-groupcomm (it takes root_path and groups)",
+              gkdc_cfg_where(bad), gkdc_cfg_name(bad));
+      return 0;
+    }
   }
   if (n == 0) {
     kdc_log(k, GKDC_LOG_WARNING, "no groups configured");
@@ -609,6 +713,7 @@ int kdc_config_load(struct kdc_state *k)
 
     memset(&settings, 0, sizeof(settings));
     settings.size = sizeof(settings);
+    settings.name = g->name; /* so that the appprofile's messages name the group */
     if (!k->ap->config_parse(k->ap_p.state, map, map_len, &settings, &fail))
       return reject_start(k, g->name, "the application profile rejects the configuration: %s",
                     fail.detail != NULL ? fail.detail : "no reason given");

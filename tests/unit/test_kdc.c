@@ -2338,6 +2338,70 @@ static void test_config_checks(void)
   gkdc_response_clear(&r);
 }
 
+/* ---- what the start says about a wrong configuration ---- */
+
+/* Restarts with `groups`, which must fail, and checks that the errors
+ * logged contain `a` and `b`. */
+static void refused_with(const char *groups, const char *a, const char *b)
+{
+  restart_expect(groups, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_all_errors, a));
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_all_errors, b));
+  if (strstr(h_all_errors, a) == NULL || strstr(h_all_errors, b) == NULL)
+    fprintf(stderr, "\n  expected \"%s\" and \"%s\" in:\n%s", a, b, h_all_errors);
+}
+
+static void test_config_messages(void)
+{
+  /* Unknown setting names, with the group and the place. */
+  refused_with("{ name = \"ty\"; rekey_on_leav = false; " GM " }",
+               "group ty: config ", "unknown setting \"rekey_on_leav\"");
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_all_errors, "config (config string):3: unknown"));
+  refused_with("{ name = \"ti\"; initial = { master_secert = \"00\"; }; " GM " }",
+               "group ti:", "unknown setting \"master_secert\" in initial");
+  refused_with("{ name = \"tm\"; " GM " members = ( { node_nam = \"a\"; token_id = \"aa\";"
+               " roles = 4; } ); }",
+               "group tm:", "unknown setting \"node_nam\" in a member");
+  h_stop();
+  snprintf(config_text, sizeof(config_text),
+           "plugin_config = {\n"
+           "  store-sqlite = { path = \"%s/kdc.db\"; };\n"
+           "  kdc-groupcomm = { groupz = ( { name = \"g1\"; " GM " } ); };\n"
+           "};\n",
+           h_dir);
+  CU_ASSERT_EQUAL(h_start(config_text), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_all_errors, "unknown setting \"groupz\" in "
+                                              "plugin_config.kdc-groupcomm"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(h_all_errors, ":3:"));
+  /* The appprofile's settings of the same entry stay accepted. */
+  restart_expect("{ name = \"apk\"; gid_reuse = false; gid_epoch_len = 2;"
+                 " gid_epoch_start = 3; ecdh_curve = 4; ecdsa_der = false;"
+                 " oauth_labels = \"rfc\"; exp_delta = 0; key_update_check_interval = 60;"
+                 " initial = { master_salt = \"00\"; next_sender_id = \"01\"; }; " GM " }",
+                 1, NULL);
+
+  /* An algorithm of the wrong type names the setting, not a stale value. */
+  refused_with("{ name = \"sa\"; sign_alg = \"EdDSA\"; " GM " }",
+               "group sa:", "sign_alg must be an integer COSE algorithm id");
+  CU_ASSERT_PTR_NULL(strstr(h_all_errors, "unknown sign_alg"));
+  refused_with("{ name = \"sa2\"; mode = \"group+pairwise\"; ecdh_alg = true; " GM " }",
+               "group sa2:", "ecdh_alg must be an integer COSE algorithm id");
+
+  /* A mode change names the modes. */
+  refused_with("{ name = \"g1\"; mode = \"group-only\"; " GM " }", "group g1:",
+               "(stored \"group+pairwise\", configured \"group-only\")");
+  /* A member that cannot be created says why. */
+  refused_with("{ name = \"mt\"; " GM " members = ( { node_name = \"a\"; token_id = \"aa\";"
+               " roles = \"four\"; } ); }",
+               "group mt: cannot create it: config ", "a member needs node_name");
+  /* The appprofile's refusal names the group. */
+  refused_with("{ name = \"ms\"; initial = { master_secret = \"00\"; }; " GM " }",
+               "group ms:", "Master Secret");
+  CU_ASSERT_PTR_NULL(strstr(h_all_errors, "(unnamed)"));
+
+  restart_expect(std_groups, 1, NULL);
+}
+
 /* ---- keying material past its expiration time ---- */
 
 /* The num (9) and exi (12) of a key distribution response. */
@@ -2917,6 +2981,7 @@ int main(void)
   CU_add_test(s, "group deletion", test_group_delete);
   CU_add_test(s, "configuration checks", test_config_checks);
   CU_add_test(s, "expired keying material", test_expiry);
+  CU_add_test(s, "configuration messages", test_config_messages);
   CU_add_test(s, "Java test group", test_java_group);
   CU_add_test(s, "configured root path", test_root_path);
   CU_add_test(s, "request bodies", test_request_bodies);

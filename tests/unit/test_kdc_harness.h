@@ -55,6 +55,8 @@ static int64_t h_now_value = 1800000000;
 static char h_dir[256];
 static int h_errors_logged;
 static char h_last_error[512];
+/* Every error since the last h_start, one a line (cut when full). */
+static char h_all_errors[4096];
 static int h_notifies;
 static char h_last_notify[256];
 
@@ -74,8 +76,11 @@ static void h_vlog(gkdc_plugin *self, int level, const char *fmt, va_list ap)
 
   vsnprintf(msg, sizeof(msg), fmt, ap);
   if (level <= GKDC_LOG_ERR) {
+    size_t used = strlen(h_all_errors);
+
     h_errors_logged++;
     snprintf(h_last_error, sizeof(h_last_error), "%s", msg);
+    snprintf(h_all_errors + used, sizeof(h_all_errors) - used, "%s\n", msg);
   }
   if (getenv("GKDC_TEST_VERBOSE") != NULL)
     fprintf(stderr, "[%s %d] %s\n",
@@ -353,6 +358,7 @@ static int h_start(const char *text)
   memset(h_routes, 0, sizeof(h_routes));
   h_errors_logged = 0;
   h_last_error[0] = '\0';
+  h_all_errors[0] = '\0';
   if (!gkdc_config_load_string(text)) {
     fprintf(stderr, "test config rejected\n");
     return 0;
