@@ -466,6 +466,49 @@ out:
   return ok;
 }
 
+/*
+ * Rejects the group flags that cannot work together, naming the flag:
+ * a member without --key, a key or node operation that a Monitor or a
+ * Verifier cannot use, and --out, --refresh, --leave or --node with
+ * --verifier, which has no context to write or act on. Returns 1 when
+ * the flags fit.
+ */
+static int group_flags_check(const struct gkdc_join_group_run_args *g) {
+  const char *role = g->monitor ? "--monitor" : "--verifier";
+  const char *bad = NULL;
+
+  if (!g->monitor && !g->verifier) {
+    if (g->group.key_file == NULL) {
+      fprintf(stderr, "gkdc join: --group %s needs --key FILE (or --monitor, or --verifier)%s\n",
+              g->group.group, g->refresh ? "; --refresh works on a joined context" : "");
+      return 0;
+    }
+    return 1;
+  }
+  if (g->group.key_file != NULL)
+    bad = "--key";
+  else if (g->new_cred_key != NULL)
+    bad = "--new-cred";
+  else if (g->renew_sender_id)
+    bad = "--renew-sid";
+  else if (g->verifier && g->out_file != NULL)
+    bad = "--out";
+  else if (g->verifier && g->refresh)
+    bad = "--refresh";
+  else if (g->verifier && g->leave)
+    bad = "--leave";
+  else if (g->verifier && g->node_name != NULL)
+    bad = "--node";
+  if (bad == NULL)
+    return 1;
+  if (strcmp(bad, "--out") == 0)
+    fprintf(stderr, "gkdc join: %s cannot be combined with %s: a Verifier gets no Group "
+                    "OSCORE context to write\n", bad, role);
+  else
+    fprintf(stderr, "gkdc join: %s cannot be combined with %s\n", bad, role);
+  return 0;
+}
+
 int gkdc_cmd_join(int argc, char **argv) {
   static const struct option options[] = {
       {"token", required_argument, NULL, 't'},
@@ -619,6 +662,12 @@ int gkdc_cmd_join(int argc, char **argv) {
     fprintf(stderr, "gkdc join: --monitor and --verifier cannot be combined\n");
     return GKDC_EXIT_USAGE;
   }
+  if (a.group.group.group != NULL && !group_flags_check(&a.group))
+    return GKDC_EXIT_USAGE;
+  /* A key pair is checked against the group's sign_info before the Join
+   * Request: ask for it. */
+  if (a.group.group.key_file != NULL)
+    a.ask_sign_info = 1;
 
   if (!gkdc_tool_host_start(a.config_file, GKDC_TOOL_DEFAULT_PLUGINS, a.listen_uri, a.verbose))
     return GKDC_EXIT_FAILURE;
@@ -628,6 +677,12 @@ int gkdc_cmd_join(int argc, char **argv) {
       gkdc_tool_host_stop();
       return GKDC_EXIT_FAILURE;
     }
+  }
+  /* Every local input is checked before the first request. */
+  if (a.group.group.group != NULL && !gkdc_join_group_check_files(&a.group)) {
+    gkdc_tool_host_stop();
+    gkdc_log_close();
+    return GKDC_EXIT_FAILURE;
   }
   if (run_join(&a))
     rc = GKDC_EXIT_OK;

@@ -200,6 +200,66 @@ int jg_random(uint8_t *buf, size_t len)
   return 1;
 }
 
+/* The name of COSE curve `crv`, for messages. */
+static const char *curve_name(int64_t crv)
+{
+  switch (crv) {
+  case GKDC_COSE_CRV_P256:
+    return "P-256";
+  case GKDC_COSE_CRV_X25519:
+    return "X25519";
+  case GKDC_COSE_CRV_ED25519:
+    return "Ed25519";
+  default:
+    return NULL;
+  }
+}
+
+/* The curve that signature algorithm `alg` implies when the group names
+ * none; 0 when the algorithm allows several or is unknown here. */
+static int32_t curve_of_alg(int32_t alg)
+{
+  return alg == GKDC_COSE_ALG_ES256 ? GKDC_COSE_CRV_P256 : 0;
+}
+
+int jg_key_fits(const gkdc_join_group *j, const struct jg_key *key, const char *key_file)
+{
+  int32_t want_curve = j->sign_curve != 0 ? j->sign_curve : curve_of_alg(j->sign_alg);
+  int32_t want_kty = j->sign_kty;
+  const char *have = curve_name(key->curve);
+  const char *want = curve_name(want_curve);
+  char have_buf[24], want_buf[24], alg_buf[24];
+  const char *alg;
+
+  if (want_kty == 0 && j->sign_alg == GKDC_COSE_ALG_EDDSA)
+    want_kty = GKDC_COSE_KTY_OKP;
+  else if (want_kty == 0 && j->sign_alg == GKDC_COSE_ALG_ES256)
+    want_kty = GKDC_COSE_KTY_EC2;
+  if ((want_curve == 0 || key->curve == want_curve) &&
+      (want_kty == 0 || key->info->kty == want_kty))
+    return 1;
+
+  if (have == NULL) {
+    snprintf(have_buf, sizeof(have_buf), "curve %d", (int)key->curve);
+    have = have_buf;
+  }
+  if (want == NULL) {
+    snprintf(want_buf, sizeof(want_buf), "key type %d", (int)want_kty);
+    want = want_buf;
+  }
+  if (j->sign_alg == GKDC_COSE_ALG_EDDSA) {
+    alg = "EdDSA";
+  } else if (j->sign_alg == GKDC_COSE_ALG_ES256) {
+    alg = "ES256";
+  } else {
+    snprintf(alg_buf, sizeof(alg_buf), "algorithm %d", (int)j->sign_alg);
+    alg = alg_buf;
+  }
+  fprintf(stderr, "gkdc join: the key in %s is %s but group %s uses %s with %s\n", key_file,
+          have, j->group, alg, want);
+  return 0;
+}
+
 /*
  * Creates the PoP evidence over `input` with the node's key: a signature
  * with the credential's algorithm. Pairwise-only groups need "dh-mac" with
@@ -231,7 +291,13 @@ int jg_pop_create(const gkdc_join_group *j, const struct jg_key *key, const uint
   own.priv_len = key->priv_len;
   if (!pop->create(p.state, &params, &own, NULL, input, input_len, evidence, evidence_len,
                    &err)) {
-    fprintf(stderr, "gkdc join: cannot create the PoP evidence (pop error %d)\n", err);
+    if (err == GKDC_POP_ERR_KEY_MISMATCH)
+      fprintf(stderr, "gkdc join: cannot create the PoP evidence: the key (curve %s) does not "
+                      "fit the group's signature algorithm %d\n",
+              curve_name(key->curve) != NULL ? curve_name(key->curve) : "unknown",
+              (int)params.sign_alg);
+    else
+      fprintf(stderr, "gkdc join: cannot create the PoP evidence (pop error %d)\n", err);
     return 0;
   }
   return 1;
@@ -581,6 +647,8 @@ static int join_response_apply(gkdc_join_group *j, const uint8_t *payload, size_
   j->ctx = ctx;
   j->num = kd.num;
   j->sign_alg = m.sign_alg;
+  j->sign_kty = m.sign_kty;
+  j->sign_curve = m.sign_curve;
   if (!jg_peers_add(j, &kd, cred_fmt))
     goto out;
 
@@ -685,7 +753,7 @@ static int info_names_group(struct gkdc_cbor_dec *d, const char *group)
  * sign_alg for the PoP and checks that the node's credential fits. Groups
  * without an entry (pairwise-only, or not asked) pass.
  */
-static int sign_info_check(gkdc_join_group *j, struct gkdc_bytes ttr)
+static int sign_info_check(gkdc_join_group *j, struct gkdc_bytes ttr, const char *key_file)
 {
   struct gkdc_cbor_dec d, v;
   size_t n = 0;
@@ -714,14 +782,18 @@ static int sign_info_check(gkdc_join_group *j, struct gkdc_bytes ttr)
       break;
     if (alg < INT32_MIN || alg > INT32_MAX)
       break;
+    if (kty < INT32_MIN || kty > INT32_MAX || crv < INT32_MIN || crv > INT32_MAX)
+      break;
     j->sign_alg = (int32_t)alg;
+    j->sign_kty = (int32_t)kty;
+    j->sign_curve = (int32_t)crv;
     printf("sign_info of %s: sign_alg %lld, key type %lld, curve %lld, cred_fmt %lld\n",
            j->group, (long long)alg, (long long)kty, (long long)crv, (long long)fmt);
-    if (j->has_key && (j->key.info->kty != kty || (crv != 0 && j->key.info->curve != crv) ||
-                       (fmt != 0 && fmt != GKDC_COSE_HDR_KCCS))) {
-      fprintf(stderr, "gkdc join: the credential does not fit group %s: it needs key type "
-                      "%lld, curve %lld and credential format %lld\n",
-              j->group, (long long)kty, (long long)crv, (long long)fmt);
+    if (j->has_key && !jg_key_fits(j, &j->key, key_file))
+      return 0;
+    if (j->has_key && fmt != 0 && fmt != GKDC_COSE_HDR_KCCS) {
+      fprintf(stderr, "gkdc join: group %s uses credential format %lld; this tool has CCS "
+                      "(%d) only\n", j->group, (long long)fmt, GKDC_COSE_HDR_KCCS);
       return 0;
     }
     return 1;
@@ -778,7 +850,7 @@ gkdc_join_group *gkdc_join_group_new(gkdc_client *c, gkdc_client_session *s,
       memcpy(j->n_s, n_s.ptr, n_s.len);
       j->n_s_len = n_s.len;
     }
-    if (!sign_info_check(j, args->token_transfer_response)) {
+    if (!sign_info_check(j, args->token_transfer_response, args->key_file)) {
       gkdc_join_group_free(j);
       return NULL;
     }

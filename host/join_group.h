@@ -132,6 +132,15 @@ struct gkdc_join_group_run_args {
 };
 
 /*
+ * Checks the local inputs of `r` before any request is sent: the key pair
+ * files of --key and --new-cred (a COSE_Key with its private key, and the
+ * CCS beside it, FILE.ccs, carrying its public key) and that the directory
+ * of --out is writable. Needs the credfmt plugin loaded. Returns 1, or 0
+ * after printing what is wrong.
+ */
+int gkdc_join_group_check_files(const struct gkdc_join_group_run_args *r);
+
+/*
  * Runs the group part of `gkdc join` on the secured session: the join (or
  * the Verifier flow), the optional node operations in the order new
  * Sender ID, new credential, refresh, leave, and writes the context file

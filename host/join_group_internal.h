@@ -60,6 +60,8 @@ struct gkdc_join_group {
   size_t n_s_len;
   uint8_t n_c[JG_CNONCE_LEN];  /* the last N_C */
   int32_t sign_alg;            /* the group's Signature Algorithm, once known */
+  int32_t sign_kty;            /* its key type and curve, once known; 0 when not */
+  int32_t sign_curve;
   gkdc_groupctx *ctx;
   int64_t num;
   char node_name[JG_NAME_MAX]; /* NODENAME from the Join Response's Location-Path,
@@ -84,6 +86,14 @@ int jg_random(uint8_t *buf, size_t len);
 /* Takes a fresh kdcchallenge (N_S) from a 4.00 with Content-Format 261;
  * returns 0 when the response carries none. */
 int jg_take_challenge(gkdc_join_group *j, const struct gkdc_tool_reply *reply);
+
+/*
+ * Checks that `key` (loaded from `key_file`) fits the group's Signature
+ * Algorithm, key type and curve, when they are known. Returns 1 when it
+ * fits or nothing is known yet; 0 after printing what differs, e.g. "the
+ * key in FILE is P-256 but group g1 uses EdDSA with Ed25519".
+ */
+int jg_key_fits(const gkdc_join_group *j, const struct jg_key *key, const char *key_file);
 
 /* PoP evidence of the node's key over `input` ("sign"). */
 int jg_pop_create(const gkdc_join_group *j, const struct jg_key *key, const uint8_t *input,

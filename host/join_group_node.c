@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gkdc/appprofile.h>
 #include <gkdc/cbor.h>
@@ -266,6 +267,10 @@ int gkdc_join_group_new_credential(gkdc_join_group *j, const char *node_name,
     return 0;
   if (!jg_key_load(key_file, cred_file, &key))
     return 0;
+  if (!jg_key_fits(j, &key, key_file)) {
+    jg_key_clear(&key);
+    return 0;
+  }
 
   for (attempt = 0; attempt < 2 && !done; attempt++) {
     free(req);
@@ -467,6 +472,51 @@ int gkdc_join_group_leave(gkdc_join_group *j, const char *node_name)
 
 /* ---- The whole group part ---- */
 
+/* Loads the key pair of `key_file` and its credential to check them; with
+ * `j`, also checks that the key fits the group's parameters. */
+static int key_file_check(const gkdc_join_group *j, const char *key_file)
+{
+  struct jg_key key;
+  int ok;
+
+  if (!jg_key_load(key_file, NULL, &key))
+    return 0;
+  ok = j == NULL || jg_key_fits(j, &key, key_file);
+  jg_key_clear(&key);
+  return ok;
+}
+
+int gkdc_join_group_check_files(const struct gkdc_join_group_run_args *r)
+{
+  if (r->group.key_file != NULL && !key_file_check(NULL, r->group.key_file))
+    return 0;
+  if (r->new_cred_key != NULL && !key_file_check(NULL, r->new_cred_key))
+    return 0;
+  if (r->out_file != NULL) {
+    char *dir = strdup(r->out_file);
+    char *slash;
+    int ok;
+
+    if (dir == NULL)
+      return 0;
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+      strcpy(dir, ".");
+    else if (slash == dir)
+      dir[1] = '\0';
+    else
+      *slash = '\0';
+    ok = access(dir, W_OK | X_OK) == 0;
+    if (!ok)
+      fprintf(stderr, "gkdc join: cannot write --out %s: directory %s is not writable\n",
+              r->out_file, dir);
+    free(dir);
+    if (!ok)
+      return 0;
+  }
+  return 1;
+}
+
 int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
                         const struct gkdc_join_group_run_args *r)
 {
@@ -490,6 +540,12 @@ int gkdc_join_group_run(gkdc_client *c, gkdc_client_session *s,
   j = gkdc_join_group_new(c, s, &args);
   if (j == NULL)
     return 0;
+  /* The group's parameters are known once sign_info was read: a new key
+   * pair that cannot fit fails before the Join Request. */
+  if (r->new_cred_key != NULL && !key_file_check(j, r->new_cred_key)) {
+    gkdc_join_group_free(j);
+    return 0;
+  }
   if (r->verifier) {
     ok = gkdc_join_group_verifier(j);
     gkdc_join_group_free(j);

@@ -8,8 +8,9 @@
 #   Verifier gets the Signature Encryption Key; a node takes its name from
 #   the Location-Path of the Join Response, renews its Sender ID, uploads
 #   a new credential, refreshes and leaves; --node overrides the name; a
-#   P-256 credential for an Ed25519 group is rejected before the Join
-#   Request; invalid flags are usage errors.
+#   P-256 key (--key or --new-cred) for an Ed25519 group is rejected
+#   before the Join Request, with or without --sign-info; broken key files
+#   fail before the token upload; invalid flags are usage errors.
 # Keys are compared by the fingerprints that `gkdc join` prints.
 #
 # Exit 77 (skipped) when gkdc was built without DTLS (the AS needs it) or
@@ -258,14 +259,67 @@ else
   fail "usage errors: $(cat "$work/usage.out")"
 fi
 token '[["g1", 6]]' t6
-if join t6 j6.out --roles 6 --key "$work/p.key"; then
-  fail "a P-256 credential joined an Ed25519 group"
-elif grep -q 'does not fit group g1' "$work/j6.out" &&
-     ! grep -q '^POST /ace-group/g1' "$work/j6.out"; then
-  pass "a P-256 credential is rejected before the Join Request"
+
+# early STATUS ARGS...: gkdc join exits with STATUS before any request
+# (the token upload prints its "authz-info:" status line).
+early() {
+  want=$1
+  shift
+  $gkdc_cmd join --token "$work/t6" --rs "$kdc_uri" --until-context --group g1 "$@" \
+    >"$work/early.out" 2>&1
+  rc=$?
+  [ $rc -eq "$want" ] && ! grep -q '^authz-info:' "$work/early.out"
+}
+head -c 20 "$work/n1.key" >"$work/trunc.key"
+cp "$work/n1.key.ccs" "$work/trunc.key.ccs"
+if early 1 --key "$work/trunc.key" && grep -q 'trunc.key is not a COSE_Key' "$work/early.out"; then
+  pass "a truncated key file fails before the token upload"
 else
-  fail "P-256 credential: $(cat "$work/j6.out")"
+  fail "truncated key: $(cat "$work/early.out")"
 fi
+if early 1 --key "$work/n1.key.ccs" && grep -q 'is not a COSE_Key' "$work/early.out"; then
+  pass "a credential given as --key fails before the token upload"
+else
+  fail ".ccs as --key: $(cat "$work/early.out")"
+fi
+if early 1 --key "$work/n1.key" --new-cred "$work/nonexistent.key"; then
+  pass "an unreadable --new-cred file fails before the token upload"
+else
+  fail "missing --new-cred file: $(cat "$work/early.out")"
+fi
+if early 2 --refresh && grep -q -- '--key FILE' "$work/early.out"; then
+  pass "--refresh without --key is a usage error naming --key"
+else
+  fail "--refresh without --key: $(cat "$work/early.out")"
+fi
+if early 2 --verifier --out "$work/v.ctx" && grep -q -- '--out cannot' "$work/early.out" &&
+   early 2 --monitor --key "$work/n1.key" && grep -q -- '--key cannot' "$work/early.out" &&
+   early 2 --verifier --leave && grep -q -- '--leave cannot' "$work/early.out"; then
+  pass "--out or --leave with --verifier and --key with --monitor are usage errors"
+else
+  fail "role flag combinations: $(cat "$work/early.out")"
+fi
+
+# before_join STATUS OUT NAME: the join that wrote OUT failed (STATUS is its
+# exit status), named the P-256 key, and sent no Join Request.
+before_join() {
+  if [ "$1" -eq 0 ]; then
+    fail "$3: a P-256 key joined an Ed25519 group"
+  elif grep -q 'p.key is P-256 but group g1 uses EdDSA with Ed25519' "$work/$2" &&
+       ! grep -q '^POST /ace-group/g1' "$work/$2"; then
+    pass "$3"
+  else
+    fail "$3: $(cat "$work/$2")"
+  fi
+}
+join t6 j6.out --roles 6 --key "$work/p.key"
+before_join $? j6.out "a P-256 credential is rejected before the Join Request"
+# Without --sign-info, gkdc join asks for sign_info itself when it has a key.
+$gkdc_cmd join --token "$work/t6" --rs "$kdc_uri" --until-context --group g1 \
+  --key "$work/p.key" >"$work/j6b.out" 2>&1
+before_join $? j6b.out "without --sign-info, a P-256 key is rejected before the Join Request"
+join t6 j6c.out --roles 6 --key "$work/n1.key" --new-cred "$work/p.key"
+before_join $? j6c.out "a --new-cred key of the wrong curve is named before the Join Request"
 
 # ---- shutdown ----
 for pid in $as_pid $kdc_pid; do
