@@ -428,7 +428,8 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   err = gkdc_cwt_unwrap(cx, token.ptr, token.len, GKDC_COSE_ENCRYPT0, find_as_key, &u, work,
                         work_len, c, NULL);
   if (err != GKDC_COSE_OK) {
-    profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: %s", gkdc_cose_err_str(err));
+    profile_log_limited(ps, PROFILE_LOG_TOKEN_INVALID, GKDC_LOG_INFO,
+                        "/authz-info: token rejected: %s", gkdc_cose_err_str(err));
     *code = err == GKDC_COSE_ERR_CBOR || err == GKDC_COSE_ERR_STRUCTURE ? GKDC_CODE(4, 0)
                                                                         : GKDC_CODE(4, 1);
     return 0;
@@ -441,7 +442,8 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
    * A bare COSE_Mac0 is fine for a cnf that only names the kid of an
    * existing context (an access-rights update, RFC 9203 section 4.4). */
   if (!u.encrypted && !((c->present & GKDC_CWT_HAS_CNF) && cnf_kid(c->cnf, &kid))) {
-    profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: not encrypted");
+    profile_log_limited(ps, PROFILE_LOG_NOT_ENCRYPTED, GKDC_LOG_INFO,
+                        "/authz-info: token rejected: not encrypted");
     *code = GKDC_CODE(4, 1);
     return 0;
   }
@@ -472,8 +474,8 @@ static int verify_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   }
   /* Another token with a cti already seen (RFC 9200 section 5.10.1.1). */
   if (cti_reused(ps, cx, c)) {
-    profile_log(ps, GKDC_LOG_INFO, "/authz-info: token rejected: its cti was used by "
-                "another token");
+    profile_log_limited(ps, PROFILE_LOG_CTI_REUSED, GKDC_LOG_INFO,
+                        "/authz-info: token rejected: its cti was used by another token");
     *code = GKDC_CODE(4, 1);
     return 0;
   }
@@ -720,8 +722,8 @@ static int accept_token(struct profile_state *ps, const struct gkdc_crypto *cx,
   }
   free(entries);
 
-  profile_log(ps, GKDC_LOG_INFO, "/authz-info: token accepted, context with %zu-byte IDs",
-              id2_len);
+  profile_log_limited(ps, PROFILE_LOG_TOKEN_ACCEPTED, GKDC_LOG_INFO,
+                      "/authz-info: token accepted, context with %zu-byte IDs", id2_len);
   gkdc_response_set(resp, GKDC_CODE(2, 1), GKDC_CF_ACE_CBOR, out, out_len);
   return GKDC_HANDLED;
 }
@@ -818,7 +820,8 @@ int profile_authz_info(void *arg, const struct gkdc_request *req, struct gkdc_re
   if (req->method != GKDC_POST)
     return reply(resp, GKDC_CODE(4, 5));
   if (!update && !rate_take(ps, req->peer)) {
-    profile_log(ps, GKDC_LOG_INFO, "/authz-info: rate limit reached; answering 5.03");
+    profile_log_limited(ps, PROFILE_LOG_RATE_LIMITED, GKDC_LOG_INFO,
+                        "/authz-info: rate limit reached; answering 5.03");
     gkdc_response_set(resp, GKDC_CODE(5, 3), GKDC_CF_NONE, NULL, 0);
     resp->max_age = 1;
     return GKDC_HANDLED;

@@ -38,6 +38,20 @@ struct as_key {
 struct observation;
 struct profile_block1;
 
+/* Reasons of the /authz-info log lines that a peer without any
+ * credential can cause, each rate-limited on its own. */
+enum profile_log_reason {
+  PROFILE_LOG_TOKEN_ACCEPTED,
+  PROFILE_LOG_TOKEN_INVALID,
+  PROFILE_LOG_NOT_ENCRYPTED,
+  PROFILE_LOG_CTI_REUSED,
+  PROFILE_LOG_RATE_LIMITED,
+  PROFILE_LOG_REASON_COUNT
+};
+
+/* Interval of the rate-limited log lines: one line per reason each. */
+#define PROFILE_LOG_INTERVAL_MS 1000
+
 struct profile_state {
   gkdc_plugin *self;
   const struct gkdc_host_api *host;
@@ -75,6 +89,13 @@ struct profile_state {
     int64_t tokens_milli; /* level, in thousandths of an upload */
     uint64_t last_ms;     /* 0: never used */
   } authz_buckets[PROFILE_RATE_BUCKETS];
+
+  /* State of the rate-limited log lines (profile_log_limited()). */
+  struct profile_log_limit {
+    int logged;            /* a line of this reason was logged */
+    uint64_t last_ms;      /* when that line was logged */
+    unsigned long suppressed; /* lines dropped since then */
+  } log_limits[PROFILE_LOG_REASON_COUNT];
 };
 
 /* The token bound to a security context (ctx->user). */
@@ -192,6 +213,15 @@ void profile_block1_free(struct profile_block1 *b);
 
 void profile_log(const struct profile_state *ps, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Logs like profile_log(), but at most one line per `reason` every
+ * PROFILE_LOG_INTERVAL_MS: a line within the interval is dropped and
+ * counted, and the next logged line of that reason ends with the count.
+ * Without the host's monotonic clock every line is logged.
+ */
+void profile_log_limited(struct profile_state *ps, enum profile_log_reason reason, int level,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Reads the /authz-info settings of the plugin's config section:

@@ -18,6 +18,7 @@
  * observations are served through OSCORE (profile_observe.c).
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,35 @@ void profile_log(const struct profile_state *ps, int level, const char *fmt, ...
   va_start(ap, fmt);
   ps->host->vlog(ps->self, level, fmt, ap);
   va_end(ap);
+}
+
+void profile_log_limited(struct profile_state *ps, enum profile_log_reason reason, int level,
+                         const char *fmt, ...)
+{
+  struct profile_log_limit *limit = &ps->log_limits[reason];
+  uint64_t now = 0;
+  char line[256];
+  va_list ap;
+
+  if (GKDC_HAS_OP(ps->host, monotonic_ms))
+    now = ps->host->monotonic_ms();
+  else
+    limit->logged = 0; /* without a clock every line is logged */
+  if (limit->logged && now - limit->last_ms < PROFILE_LOG_INTERVAL_MS) {
+    limit->suppressed++;
+    return;
+  }
+
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if (limit->suppressed > 0)
+    profile_log(ps, level, "%s (%lu similar lines suppressed)", line, limit->suppressed);
+  else
+    profile_log(ps, level, "%s", line);
+  limit->logged = 1;
+  limit->last_ms = now;
+  limit->suppressed = 0;
 }
 
 static uint64_t now_ms(const struct profile_state *ps)

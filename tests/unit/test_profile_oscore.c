@@ -1834,6 +1834,71 @@ static void test_interop_and_rate(void)
   full_host_init();
 }
 
+/* Counts the lines of log_text that contain `text`. */
+static int log_count(const char *text)
+{
+  const char *p = log_text;
+  int n = 0;
+
+  while ((p = strstr(p, text)) != NULL) {
+    n++;
+    p += strlen(text);
+  }
+  return n;
+}
+
+/* The info lines of unauthenticated uploads: one a second per reason,
+ * and the next line counts the ones left out. */
+static void test_authz_log_rate_limited(void)
+{
+  static const uint8_t nonce1[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+  static const uint8_t garbage[] = {0xff, 0x00};
+  uint8_t token[512];
+  size_t token_len;
+  struct gkdc_response resp;
+  void *state = NULL;
+  int i;
+
+  full_host_init();
+  full_host.monotonic_ms = fake_monotonic_ms;
+  fake_mono = 5000000;
+  CU_ASSERT_FATAL(gkdc_config_load_string(
+      "plugin_config = { profile-oscore = { audience = \"kdc1\"; authz_info_rate = 0;\n"
+      "  as_keys = ( { kid = \"a1\"; key = \"231f4c4d4d3051fdc2ec0a3851d5b383\"; } );\n"
+      "} };\n"));
+  plugin_cfg = gkdc_config_plugin_section("profile-oscore");
+  CU_ASSERT_FATAL(desc->init(NULL, &full_host, &state));
+  log_text[0] = '\0';
+
+  /* 20 invalid tokens within one second: one line. */
+  for (i = 0; i < 20; i++) {
+    post_token(garbage, sizeof(garbage), nonce1, sizeof(nonce1), 0x00, &resp);
+    CU_ASSERT_EQUAL(resp.code, GKDC_CODE(4, 0));
+    gkdc_response_clear(&resp);
+    fake_mono += 10;
+  }
+  CU_ASSERT_EQUAL(log_count("/authz-info: token rejected"), 1);
+  CU_ASSERT_EQUAL(log_count("suppressed"), 0);
+
+  /* Another reason in the same second has its own line. */
+  token_len = make_token("kdc1", fake_time + 3600, "231f4c4d4d3051fdc2ec0a3851d5b383", token,
+                         sizeof(token));
+  post_token(token, token_len, nonce1, sizeof(nonce1), 0x00, &resp);
+  CU_ASSERT_EQUAL(resp.code, GKDC_CODE(2, 1));
+  gkdc_response_clear(&resp);
+  CU_ASSERT_EQUAL(log_count("/authz-info: token accepted"), 1);
+
+  /* A second later the next line carries the count of the 19 left out. */
+  fake_mono += PROFILE_LOG_INTERVAL_MS;
+  post_token(garbage, sizeof(garbage), nonce1, sizeof(nonce1), 0x00, &resp);
+  gkdc_response_clear(&resp);
+  CU_ASSERT_EQUAL(log_count("/authz-info: token rejected"), 2);
+  CU_ASSERT_EQUAL(log_count("(19 similar lines suppressed)"), 1);
+
+  desc->fini(state);
+  gkdc_config_free();
+}
+
 /* POSTs {1: token} to /authz-info protected with `client`; returns the
  * inner response code, or 0 when no protected answer came. */
 static uint8_t post_update(struct gkdc_oscore_ctx *client, uint16_t mid, const uint8_t *token,
@@ -2245,6 +2310,7 @@ int main(void)
       CU_add_test(suite, "exi tokens", test_exi_tokens) == NULL ||
       CU_add_test(suite, "token rejections change nothing", test_token_rejections) == NULL ||
       CU_add_test(suite, "interop switches and rate limit", test_interop_and_rate) == NULL ||
+      CU_add_test(suite, "authz-info log rate-limited", test_authz_log_rate_limited) == NULL ||
       CU_add_test(suite, "signed and MACed tokens", test_signed_tokens) == NULL ||
       CU_add_test(suite, "observation on a replaced context",
                   test_observe_on_replaced_context) == NULL ||
