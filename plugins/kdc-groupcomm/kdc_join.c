@@ -573,6 +573,50 @@ static int join_response(struct kdc_ctx *c, struct join_req *j,
   return 1;
 }
 
+/* Counts the members that hold a Sender ID. */
+static int sid_holder_visit(void *arg, const struct gkdc_store_member *m)
+{
+  if (m->has_sender_id)
+    (*(size_t *)arg)++;
+  return 1;
+}
+
+/*
+ * Rekeys the group of `c` to a new Gid when its Sender ID space is
+ * exhausted but its members hold fewer Sender IDs than there are of at
+ * most max_sender_id_len bytes: under the new Gid only the members'
+ * current Sender IDs count as used, and the members keep them. Then
+ * c->rec is the new record. Returns 0 when a rekey would free nothing
+ * (the group has as many members as Sender IDs) or failed.
+ */
+static int sid_space_rekey(struct kdc_ctx *c)
+{
+  struct kdc_state *k = c->k;
+  struct gkdc_store_group *fresh = NULL;
+  size_t holders = 0;
+  uint64_t space = 0;
+  size_t i;
+
+  if (!k->store->member_list(k->store_p.state, c->g->name, sid_holder_visit, &holders))
+    return 0;
+  /* Sender IDs of 1 to max_sender_id_len bytes. Over 3 bytes the space
+   * (more than 16 million) counts as unbounded. */
+  for (i = 1; i <= c->g->max_sid_len && i <= 3; i++)
+    space += (uint64_t)1 << (8 * i);
+  if (c->g->max_sid_len > 3)
+    space = UINT64_MAX;
+  if ((uint64_t)holders >= space)
+    return 0;
+
+  kdc_log(k, GKDC_LOG_NOTICE, "group %s: no Sender ID left under the current Gid for %zu "
+          "members; rekeying for a new Gid", c->g->name, holders);
+  if (!kdc_rekey_group(k, c->g, GKDC_REKEY_JOIN) || !kdc_group_load(k, c->g, &fresh))
+    return 0;
+  k->store->record_free(k->store_p.state, c->rec);
+  c->rec = fresh;
+  return 1;
+}
+
 /* Picks a fresh node name "nN" from a durable per-group counter. */
 static int node_name_new(const struct kdc_state *k, const char *group,
                          char *out, size_t cap)
@@ -608,6 +652,7 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
   uint8_t kdc_pop[GKDC_CRED_MAX_LEN + KDC_NONCE_LEN + GKDC_POP_MAX_EVIDENCE_LEN + 16];
   size_t kdc_pop_len = 0;
   int in_tx = 0;
+  int attempt;
   int ok;
 
   memset(&o, 0, sizeof(o));
@@ -689,24 +734,34 @@ int kdc_join(struct kdc_ctx *c, struct gkdc_response *resp)
     control_uri[j.control_uri.len] = '\0';
   }
 
-  /* Admit the node and commit before the response names the result. */
-  if (!k->store->begin(k->store_p.state)) {
-    ok = kdc_reply(resp, GKDC_CODE(5, 3));
-    goto out;
-  }
-  in_tx = 1;
-  o.sid_len = sizeof(o.sid);
-  if (!k->ap->member_join(k->ap_p.state, c->rec, c->mrec != NULL ? &c->member : NULL,
-                          roles, o.sid, &o.sid_len, &fail)) {
+  /* Admit the node and commit before the response names the result. When
+   * no Sender ID is left under the current Gid, a rekey to a new Gid may
+   * free the retired ones: then the node is admitted under the new Gid. */
+  for (attempt = 0;; attempt++) {
+    if (!k->store->begin(k->store_p.state)) {
+      ok = kdc_reply(resp, GKDC_CODE(5, 3));
+      goto out;
+    }
+    in_tx = 1;
+    o.sid_len = sizeof(o.sid);
+    fail = (struct gkdc_ap_fail){0, -1, NULL};
+    if (k->ap->member_join(k->ap_p.state, c->rec, c->mrec != NULL ? &c->member : NULL,
+                           roles, o.sid, &o.sid_len, &fail)) {
+      if (o.sid_len <= c->g->max_sid_len)
+        break;
+      fail.code = GKDC_CODE(5, 3);
+      fail.error_id = GKDC_GC_ERR_NO_INDIVIDUAL_KEYS;
+      fail.detail = "no Sender ID available";
+    }
     if (fail.code == 0)
       fail.code = GKDC_CODE(5, 0);
-    ok = kdc_reply_fail(resp, &fail);
-    goto out;
-  }
-  if (o.sid_len > c->g->max_sid_len) {
-    ok = kdc_reply_problem(resp, GKDC_CODE(5, 3), GKDC_GC_ERR_NO_INDIVIDUAL_KEYS,
-                           "no Sender ID available");
-    goto out;
+    kdc_rollback(k);
+    in_tx = 0;
+    if (attempt > 0 || fail.code != GKDC_CODE(5, 3) ||
+        fail.error_id != GKDC_GC_ERR_NO_INDIVIDUAL_KEYS || !sid_space_rekey(c)) {
+      ok = kdc_reply_fail(resp, &fail);
+      goto out;
+    }
   }
   if (c->mrec != NULL) {
     snprintf(o.node_name, sizeof(o.node_name), "%s", c->mrec->node_name);

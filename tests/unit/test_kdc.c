@@ -2402,6 +2402,52 @@ static void test_config_messages(void)
   restart_expect(std_groups, 1, NULL);
 }
 
+/* A member that re-joins again and again retires a Sender ID each time.
+ * When none is left under the Gid, the KDC rekeys to a new Gid instead of
+ * refusing: the re-joins go on, and a new node can still join. */
+static void test_rejoin_exhaustion(void)
+{
+  char groups[2048];
+  struct h_client a, b;
+  struct gkdc_response r;
+  struct gkdc_store_group *g = NULL;
+  struct gkdc_bytes sid;
+  uint64_t num0;
+  int rejoined = 0;
+  int i;
+
+  snprintf(groups, sizeof(groups), "%s, { name = \"rj\"; max_sender_id_len = 1; " GM " }",
+           std_groups);
+  restart_expect(groups, 1, NULL);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "rj", &g));
+  num0 = g->key_version;
+  h_store_ops()->record_free(h_store.state, g);
+
+  client_new(&a, "rj", REQ);
+  join(&a, "rj", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL_FATAL(r.code, GKDC_CODE(2, 1));
+  gkdc_response_clear(&r);
+  for (i = 0; i < 300; i++) {
+    join(&a, "rj", REQ, J_EMPTY_CRED, GC_NONE, &r);
+    if (r.code == GKDC_CODE(2, 4) && key_sid(&r, &sid) && sid.len == 1)
+      rejoined++;
+    gkdc_response_clear(&r);
+  }
+  CU_ASSERT_EQUAL(rejoined, 300);
+
+  /* Each new Gid made room for 255 more; the next new node gets one. */
+  client_new(&b, "rj", REQ);
+  join(&b, "rj", REQ, J_NORMAL, GC_NONE, &r);
+  CU_ASSERT_EQUAL(r.code, GKDC_CODE(2, 1));
+  CU_ASSERT(key_sid(&r, &sid) && sid.len == 1);
+  gkdc_response_clear(&r);
+  CU_ASSERT_FATAL(h_store_ops()->group_get(h_store.state, "rj", &g));
+  CU_ASSERT_EQUAL(g->key_version, num0 + 1);
+  h_store_ops()->record_free(h_store.state, g);
+
+  restart_expect(std_groups, 1, NULL);
+}
+
 /* ---- keying material past its expiration time ---- */
 
 /* The num (9) and exi (12) of a key distribution response. */
@@ -2431,7 +2477,7 @@ static void get_num_exi(struct h_client *cl, int64_t now, const char *path, uint
 
 static void test_expiry(void)
 {
-  char groups[4096];
+  char groups[2048];
   struct h_client a, b;
   struct gkdc_response r;
   struct gkdc_store_group *g = NULL;
@@ -2972,6 +3018,7 @@ int main(void)
   CU_add_test(s, "token end", test_token_end);
   CU_add_test(s, "authorization matrix", test_matrix);
   CU_add_test(s, "Sender ID exhaustion", test_exhaustion);
+  CU_add_test(s, "re-joins past the Sender IDs", test_rejoin_exhaustion);
   CU_add_test(s, "Sender IDs at scale", test_sender_id_scale);
   CU_add_test(s, "ES256 group", test_es256_group);
   CU_add_test(s, "rekey on join", test_rekey_on_join);
