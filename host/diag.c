@@ -33,6 +33,9 @@ enum ctx {
   CTX_COSE_MAC0,
   CTX_COSE_ENCRYPT0,
   CTX_COSE_UNTAGGED4, /* untagged Sign1 or Mac0 */
+  CTX_GROUPCTX,           /* a Group OSCORE context file of `gkdc join --out` */
+  CTX_GROUPCTX_RECIPIENTS, /* its array of Recipient Contexts */
+  CTX_GROUPCTX_RECIPIENT,
 };
 
 struct printer {
@@ -103,6 +106,22 @@ static const struct name groupcomm_names[] = {
     {28, "control_group_uri"}, {29, "sign_info"}, {30, "kdcchallenge"},
     {31, "ecdh_info"}, {32, "kdc_dh_creds"}, {33, "sign_enc_key"},
     {34, "stale_node_ids"}, {0, NULL},
+};
+
+/* The context file that `gkdc join --out` writes (<gkdc/groupctx.h>):
+ * labels 2 to 13 as in Group_OSCORE_Input_Material, the others gkdc's. */
+static const struct name groupctx_names[] = {
+    {0, "format version"}, {1, "group name"}, {2, "ms"}, {3, "hkdf"}, {4, "alg"},
+    {5, "salt"}, {6, "Gid"}, {7, "Sender ID"}, {8, "cred_fmt"}, {9, "gp_enc_alg"},
+    {10, "sign_alg"}, {11, "sign curve"}, {12, "ecdh_alg"}, {13, "ecdh curve"},
+    {20, "Sender Key"}, {21, "Common IV"}, {22, "Signature Encryption Key"},
+    {23, "own credential"}, {24, "Group Manager credential"}, {25, "num"},
+    {26, "Recipient Contexts"}, {0, NULL},
+};
+
+static const struct name groupctx_recipient_names[] = {
+    {0, "Recipient ID"}, {1, "credential"}, {2, "Recipient Key"},
+    {3, "Pairwise Sender Key"}, {4, "Pairwise Recipient Key"}, {5, "roles"}, {0, NULL},
 };
 
 static const struct name alg_names[] = {
@@ -299,6 +318,8 @@ static const struct name *key_table(enum ctx ctx)
   case CTX_OSC: return osc_names;
   case CTX_ACE: return ace_names;
   case CTX_GROUPCOMM: return groupcomm_names;
+  case CTX_GROUPCTX: return groupctx_names;
+  case CTX_GROUPCTX_RECIPIENT: return groupctx_recipient_names;
   default: return NULL;
   }
 }
@@ -322,6 +343,11 @@ static enum ctx value_ctx(enum ctx ctx, int64_t label)
     return CTX_CLAIMS; /* a CCS credential in a bstr */
   if (ctx == CTX_GROUPCOMM && label == 13)
     return CTX_CRED_LIST;
+  if ((ctx == CTX_GROUPCTX && (label == 23 || label == 24)) ||
+      (ctx == CTX_GROUPCTX_RECIPIENT && label == 1))
+    return CTX_CLAIMS; /* a CCS credential in a bstr */
+  if (ctx == CTX_GROUPCTX && label == 26)
+    return CTX_GROUPCTX_RECIPIENTS;
   return CTX_NONE;
 }
 
@@ -332,7 +358,10 @@ static const struct name *value_table(enum ctx ctx, int64_t label, int64_t kty)
       (ctx == CTX_OSC && (label == 3 || label == 4 || label == 9 || label == 10 ||
                           label == 12)))
     return alg_names;
-  if (ctx == CTX_OSC && label == 8)
+  if (ctx == CTX_GROUPCTX && (label == 3 || label == 4 || label == 9 || label == 10 ||
+                              label == 12))
+    return alg_names;
+  if ((ctx == CTX_OSC || ctx == CTX_GROUPCTX) && label == 8)
     return header_names; /* cred_fmt: a COSE header label such as kccs */
   if (ctx == CTX_COSE_KEY && label == 1)
     return kty_names;
@@ -486,7 +515,13 @@ static void print_array(struct printer *p, struct gkdc_cbor_dec *d, enum ctx ctx
       fprintf(p->out, "/ %s / ", name);
       print_item(p, d, cose_element_ctx(ctx, i), indent + 1);
     } else {
-      print_item(p, d, ctx == CTX_CRED_LIST ? CTX_CLAIMS : CTX_NONE, indent + 1);
+      enum ctx element = CTX_NONE;
+
+      if (ctx == CTX_CRED_LIST)
+        element = CTX_CLAIMS;
+      else if (ctx == CTX_GROUPCTX_RECIPIENTS)
+        element = CTX_GROUPCTX_RECIPIENT;
+      print_item(p, d, element, indent + 1);
     }
     if (i + 1 < count)
       fputs((p->flags & GKDC_DIAG_PRETTY) ? "," : ", ", p->out);
@@ -567,11 +602,13 @@ static void print_item(struct printer *p, struct gkdc_cbor_dec *d, enum ctx ctx,
 /*
  * Guesses what an untagged top-level item is: a COSE array (protected
  * bstr, unprotected map, bstr or nil payload), a COSE_Key (kty 1, 2 or 4
- * and a negative label), or a claims set (only claim keys).
+ * and a negative label), or a claims set (only claim keys). A map with
+ * format version 1 at label 0, a Gid and a Common IV is a Group OSCORE
+ * context file.
  */
 static enum ctx guess_ctx(const uint8_t *buf, size_t len)
 {
-  struct gkdc_cbor_dec d;
+  struct gkdc_cbor_dec d, v;
   size_t n = 0;
   size_t i;
   size_t claims = 0;
@@ -592,6 +629,14 @@ static enum ctx guess_ctx(const uint8_t *buf, size_t len)
     return CTX_NONE;
 
   gkdc_cbor_dec_enter_map(&d, &n);
+
+  /* A context file: format version 1 at label 0, a Gid and a Common IV. */
+  if (map_int(&d, 0) == 1 && gkdc_cbor_dec_map_find_int(&d, 6, &v) &&
+      gkdc_cbor_dec_peek_type(&v) == GKDC_CBOR_TYPE_BSTR &&
+      gkdc_cbor_dec_map_find_int(&d, 21, &v) &&
+      gkdc_cbor_dec_peek_type(&v) == GKDC_CBOR_TYPE_BSTR)
+    return CTX_GROUPCTX;
+
   kty = map_int(&d, 1);
   for (i = 0; i < n; i++) {
     int64_t k = -1;

@@ -190,13 +190,23 @@ else
   fail "contexts differ: sid1=$sid1 rk21=$rk21 sk1=$(fp j1.out 'Sender Key')"
 fi
 # The context file contains the Sender Key (label 20); the output must not.
-sk1=$($gkdc_cmd inspect -f "$work/ctx1" 2>/dev/null | sed -n "s/^ *20: h'\([0-9a-f]*\)'.*/\1/p")
+$gkdc_cmd inspect -f "$work/ctx1" >"$work/ctx1.diag" 2>&1
+sk1=$(sed -n "s/^ *\(\/ [^/]* \/ \)\{0,1\}20: h'\([0-9a-f]*\)'.*/\2/p" "$work/ctx1.diag")
 if [ -z "$sk1" ]; then
   fail "no Sender Key (20) in the context file"
 elif grep -qi "$sk1" "$work/j1.out"; then
   fail "the output shows the Sender Key"
 else
   pass "the context file has the Sender Key and the output does not"
+fi
+# gkdc inspect recognises the context file and labels its map.
+if grep -q "^ */ Sender Key / 20: h'" "$work/ctx1.diag" &&
+   grep -q '^ */ Gid / 6: ' "$work/ctx1.diag" &&
+   grep -q '^ */ sign_alg / 10: -8 / EdDSA /' "$work/ctx1.diag" &&
+   $gkdc_cmd inspect -f "$work/ctx2" 2>&1 | grep -q "^ */ Recipient Key / 2: h'"; then
+  pass "gkdc inspect labels the context file"
+else
+  fail "context file labels: $(cat "$work/ctx1.diag")"
 fi
 
 # ---- Monitor and Verifier ----
