@@ -41,10 +41,17 @@ rs_pid=""
 failures=0
 passes=0
 
+# kill_host PID: SIGKILLs a host started by start() and the gkdc process
+# under it. PID is that of `timeout`, which does not pass SIGKILL on, so
+# killing only PID would leave gkdc running with no time limit.
+kill_host() {
+  kill -KILL $(cat "/proc/$1/task/$1/children" 2>/dev/null) "$1" 2>/dev/null
+}
+
 cleanup() {
   for pid in $as_pid $rs_pid; do
     if kill -0 "$pid" 2>/dev/null; then
-      kill -KILL "$pid" 2>/dev/null
+      kill_host "$pid"
     fi
   done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
@@ -252,7 +259,7 @@ then
 else
   fail "save: $(cat "$work/save.out")"
 fi
-kill -KILL "$rs_pid"
+kill_host "$rs_pid"
 wait "$rs_pid" 2>/dev/null
 start rs
 rs_pid=$pid
