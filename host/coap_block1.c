@@ -45,7 +45,8 @@
 #define BLOCK1_TIMEOUT_MS 93000
 
 /* Longest request URI (Uri-Path and Uri-Query values) that identifies a
- * transfer; longer ones are not reassembled. */
+ * transfer. A Block1 request with a longer one gets 4.14 (Request-URI Too
+ * Long). */
 #define BLOCK1_MAX_KEY 512
 
 struct block1_transfer {
@@ -241,7 +242,7 @@ enum gkdc_block1_result gkdc_coap_block1_collect(coap_session_t *session,
     return GKDC_BLOCK1_ANSWERED;
   }
   if (!transfer_key(pdu, key, &key_len)) {
-    answer_too_large(response);
+    coap_pdu_set_code(response, COAP_RESPONSE_CODE(414));
     return GKDC_BLOCK1_ANSWERED;
   }
 
